@@ -1,0 +1,72 @@
+/**
+ * Cancelling a redemption (ext): only the merchant that redeemed, only within the cancel window,
+ * only while all its codes are still FINISH; all of them go back to WAIT_FULFILL together.
+ */
+import { moveItems } from "./move-items.js";
+import type { BusinessClock, FulfillmentStore, IdSource } from "./ports.js";
+
+export interface CancelCommand {
+  readonly merchantId: string;
+  readonly appId: string | null;
+  /** When given, the redemption must have happened at this shop. */
+  readonly thirdShopId: string | null;
+  readonly redeemId: string;
+}
+
+export type CancelFailure = "not_found" | "already_cancelled" | "window_closed" | "moved_on" | "conflict";
+
+export type CancelOutcome = { ok: true; redeemId: string; cancelTime: number } | { ok: false; reason: CancelFailure };
+
+export interface CancelDeps {
+  readonly store: FulfillmentStore;
+  readonly clock: BusinessClock;
+  readonly ids: IdSource;
+  readonly cancelWindowSeconds: number;
+}
+
+class Abort extends Error {
+  constructor(readonly reason: CancelFailure) {
+    super(reason);
+  }
+}
+
+export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Promise<CancelOutcome> {
+  const ctx = { merchantId: cmd.merchantId, fault: null };
+  try {
+    return await deps.store.transaction(async (tx) => {
+      const r = await tx.redemption(cmd.redeemId, ctx);
+      if (!r || r.merchantId !== cmd.merchantId || (cmd.thirdShopId !== null && r.thirdShopId !== cmd.thirdShopId)) {
+        throw new Abort("not_found");
+      }
+      if (r.status === "CANCELLED") throw new Abort("already_cancelled");
+      const now = deps.clock.now();
+      if (now >= r.redeemTime + deps.cancelWindowSeconds) throw new Abort("window_closed");
+      const cleared = { redeemId: null, redeemedShopId: null, redeemedThirdShopId: null, redemptionSource: null, redeemTime: null };
+      const moved = await moveItems(tx, r.itemOrderIds, "cancel_redeem", ctx, cleared);
+      if (!moved.ok) throw new Abort(moved.reason === "conflict" ? "conflict" : "moved_on");
+      if (!(await tx.cancelRedemption(r.redeemId, now))) throw new Abort("conflict");
+      const order = await tx.shopOrder(r.merchantId, r.shopOrderId, ctx);
+      await tx.insertEvent({
+        eventId: deps.ids.next(),
+        eventType: "ttls.fulfill.redeem_cancel.result",
+        shopOrderId: r.shopOrderId,
+        merchantId: r.merchantId,
+        appId: cmd.appId,
+        userId: order?.userId ?? "0",
+        createTime: now,
+        content: {
+          shop_order_id: r.shopOrderId,
+          redeem_id: r.redeemId,
+          item_ids: r.itemOrderIds,
+          codes: r.codes,
+          third_shop_id: r.thirdShopId,
+          cancel_time: now,
+        },
+      });
+      return { ok: true as const, redeemId: r.redeemId, cancelTime: now };
+    });
+  } catch (err) {
+    if (err instanceof Abort) return { ok: false, reason: err.reason };
+    throw err;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Placing a shop order: one item order, one 12-digit code (CSPRNG), one execution order and one
+ * sub-fulfillment order per item, and the snapshot of the product's applicable shops taken now.
+ */
+import { nextItemState } from "../domain/item-state.js";
+import type { BusinessClock, CodeSource, FulfillmentStore, IdSource } from "./ports.js";
+import type { ShopOrderRecord } from "./records.js";
+import { fail, ok, type Result } from "./result.js";
+
+export interface IssueOrderCommand {
+  readonly merchantId: string;
+  readonly productId: string;
+  readonly userId: string;
+  readonly quantity: number;
+}
+
+export interface IssuedOrder {
+  readonly shopOrderId: string;
+  readonly items: { itemOrderId: string; code: string }[];
+}
+
+export interface IssueDeps {
+  readonly store: FulfillmentStore;
+  readonly clock: BusinessClock;
+  readonly ids: IdSource;
+  readonly codes: CodeSource;
+}
+
+/** Failures of this use case are platform errors (not catalogue rows): a short reason. */
+export type IssueFailure = "product_not_found" | "quantity_invalid" | "codes_exhausted";
+
+const ATTEMPTS = 5;
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
+}
+
+export async function issueShopOrder(
+  deps: IssueDeps,
+  cmd: IssueOrderCommand,
+): Promise<Result<IssuedOrder> | { ok: false; reason: IssueFailure }> {
+  if (!Number.isInteger(cmd.quantity) || cmd.quantity < 1 || cmd.quantity > 100) return { ok: false, reason: "quantity_invalid" };
+  const ctx = { merchantId: cmd.merchantId, fault: null };
+  const [product] = await deps.store.primary.products([cmd.productId], ctx);
+  if (!product || product.merchantId !== cmd.merchantId) return { ok: false, reason: "product_not_found" };
+  // Paid at placement: each item leaves INIT for WAIT_FULFILL through the state machine.
+  const paid = nextItemState({ voucher: "INIT", execution: "INIT", sub: "INIT" }, "pay");
+  if (!paid) return fail("R19", "pay transition refused");
+
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const order: ShopOrderRecord = {
+      shopOrderId: deps.ids.next(),
+      merchantId: cmd.merchantId,
+      productId: cmd.productId,
+      userId: cmd.userId,
+      createTime: deps.clock.now(),
+    };
+    const items = Array.from({ length: cmd.quantity }, () => ({
+      itemOrderId: deps.ids.next(),
+      code: deps.codes.nextCode(),
+      productId: product.productId,
+      status: paid.voucher,
+      startTime: product.validFrom,
+      endTime: product.validTo,
+      snapshot: product.applicableThirdShopIds,
+    }));
+    if (new Set(items.map((i) => i.code)).size < items.length) continue;
+    try {
+      await deps.store.transaction((tx) => tx.insertShopOrder(order, items));
+      return ok({ shopOrderId: order.shopOrderId, items: items.map((i) => ({ itemOrderId: i.itemOrderId, code: i.code })) });
+    } catch (err) {
+      // A code collided with an existing one: draw all codes again.
+      if (!isUniqueViolation(err)) throw err;
+    }
+  }
+  return { ok: false, reason: "codes_exhausted" };
+}

@@ -1,0 +1,196 @@
+/**
+ * get_code_item_list in the core: what a shop may see and redeem of an order, by typed codes or
+ * by the shop order of a QR already opened by the gateway. Each dependency read maps to its row.
+ */
+import type { RowId } from "../domain/catalogue.js";
+import { itemRedemptionStatus } from "../domain/item-state.js";
+import type { FulfillStatus } from "../domain/status.js";
+import { usageReminder, type UsageReminder } from "../domain/usage-reminder.js";
+import type { FulfillmentReads, FulfillmentStore, BusinessClock, ReadContext } from "./ports.js";
+import type { ExecutionOrderRecord, ProductRecord, SubOrderRecord, VoucherRecord } from "./records.js";
+import { describeError } from "./result.js";
+
+export interface LookupScope {
+  readonly merchantId: string;
+  readonly timezone: string;
+  readonly country: string;
+  readonly thirdShopId: string;
+  readonly locale: string;
+}
+
+export interface QrClaims {
+  readonly shopOrderId: string;
+  readonly iat: number;
+  readonly exp: number;
+}
+
+export interface CodeView {
+  readonly voucher: VoucherRecord;
+  readonly execution: ExecutionOrderRecord;
+  readonly sub: SubOrderRecord;
+  readonly status: FulfillStatus;
+  readonly usableHere: boolean;
+  readonly product: ProductRecord;
+  readonly productName: string;
+  readonly imageUrl: string;
+  readonly reminder: UsageReminder;
+}
+
+export type LookupOutcome =
+  | { readonly ok: true; readonly shopOrderId: string; readonly items: CodeView[] }
+  | {
+      readonly ok: false;
+      readonly row: RowId;
+      readonly cause: string;
+      /** For the QR rows G19/G22: the order's redeemed and after-sale codes. */
+      readonly shopOrderId?: string;
+      readonly items?: CodeView[];
+    };
+
+export interface LookupDeps {
+  readonly store: FulfillmentStore;
+  readonly clock: BusinessClock;
+}
+
+class LookupStop extends Error {
+  constructor(
+    readonly row: RowId,
+    readonly causeText: string,
+  ) {
+    super(causeText);
+  }
+}
+
+async function read<T>(row: RowId, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw new LookupStop(row, describeError(err));
+  }
+}
+
+export function localizedName(product: ProductRecord, locale: string): string {
+  const names = product.names;
+  if (names[locale]) return names[locale] as string;
+  const lang = locale.split("-")[0]?.toLowerCase() ?? "";
+  const match = Object.keys(names).find((k) => k.split("-")[0]?.toLowerCase() === lang);
+  return match ? (names[match] as string) : product.name;
+}
+
+/** Reads everything the views of these vouchers need, in the order of the seed's dependencies. */
+async function buildViews(
+  deps: LookupDeps,
+  reads: FulfillmentReads,
+  scope: LookupScope,
+  vouchers: VoucherRecord[],
+  ctx: (fault: string) => ReadContext,
+  orderRead: () => Promise<unknown>,
+): Promise<CodeView[]> {
+  await read("G14", orderRead);
+  const itemIds = vouchers.map((v) => v.itemOrderId);
+  const { executions, subs, snapshots } = await read("G15", async () => ({
+    executions: await reads.executionOrders(itemIds, ctx("query.sub_order")),
+    subs: await reads.subOrders(itemIds, ctx("query.sub_order")),
+    snapshots: await reads.shopSnapshots(itemIds, ctx("query.sub_order")),
+  }));
+  const productIds = [...new Set(vouchers.map((v) => v.productId))];
+  const products = await read("G18", () => deps.store.replica.products(productIds, ctx("query.product")));
+  const images = await read("G20", () => deps.store.replica.productImages(productIds, ctx("query.product_image")));
+  const holidays = await read("G21", () => deps.store.replica.holidays(scope.country, ctx("query.holiday")));
+
+  const execById = new Map(executions.map((e) => [e.itemOrderId, e]));
+  const subById = new Map(subs.map((s) => [s.itemOrderId, s]));
+  const snapById = new Map(snapshots.map((s) => [s.itemOrderId, s]));
+  const productById = new Map(products.map((p) => [p.productId, p]));
+  const imageById = new Map(images.map((i) => [i.productId, i.imageUrl]));
+  const now = deps.clock.now();
+
+  return vouchers.map((voucher) => {
+    const execution = execById.get(voucher.itemOrderId);
+    const sub = subById.get(voucher.itemOrderId);
+    const product = productById.get(voucher.productId);
+    if (!execution || !sub) throw new LookupStop("G15", `item ${voucher.itemOrderId} lacks its execution or sub-fulfillment order`);
+    if (!product) throw new LookupStop("G18", `product ${voucher.productId} missing`);
+    const rules = {
+      usableWeekdays: product.usableWeekdays,
+      usableHours: product.usableHours,
+      holidaysUnavailable: product.holidaysUnavailable,
+    };
+    return {
+      voucher,
+      execution,
+      sub,
+      status: itemRedemptionStatus({ voucher: voucher.status, execution: execution.status, sub: sub.status }),
+      usableHere: snapById.get(voucher.itemOrderId)?.thirdShopIds.includes(scope.thirdShopId) ?? false,
+      product,
+      productName: localizedName(product, scope.locale),
+      imageUrl: imageById.get(product.productId) ?? product.imageUrl,
+      reminder: usageReminder(now, { start: voucher.startTime, end: voucher.endTime }, rules, scope.timezone, holidays, scope.locale),
+    };
+  });
+}
+
+function sortByRequest(vouchers: VoucherRecord[], codes: readonly string[]): VoucherRecord[] {
+  const position = new Map(codes.map((c, i) => [c, i]));
+  return [...vouchers].sort((a, b) => (position.get(a.code) ?? 0) - (position.get(b.code) ?? 0));
+}
+
+/** Typed codes: first read (may lag), then the codes re-read from the primary so the status is fresh. */
+export async function lookupByCodes(deps: LookupDeps, scope: LookupScope, codes: readonly string[]): Promise<LookupOutcome> {
+  const ctx = (fault: string): ReadContext => ({ merchantId: scope.merchantId, fault });
+  try {
+    const first = await read("G13", () => deps.store.replica.vouchersByCodes(scope.merchantId, codes, ctx("query.certificate")));
+    if (first.length === 0) return { ok: false, row: "G5", cause: "no voucher for the typed codes" };
+    if (new Set(first.map((v) => v.shopOrderId)).size > 1) {
+      return { ok: false, row: "G1", cause: "the typed codes belong to more than one shop order" };
+    }
+    const fresh = await read("G16", () => deps.store.primary.vouchersByCodes(scope.merchantId, codes, ctx("query.master_requery")));
+    if (fresh.length === 0) return { ok: false, row: "G5", cause: "no voucher for the typed codes on the primary" };
+    const shopOrderId = (fresh[0] as VoucherRecord).shopOrderId;
+    if (fresh.some((v) => v.shopOrderId !== shopOrderId)) {
+      return { ok: false, row: "G1", cause: "the typed codes belong to more than one shop order" };
+    }
+    const views = await buildViews(deps, deps.store.primary, scope, sortByRequest(fresh, codes), ctx, async () => {
+      await deps.store.primary.shopOrder(scope.merchantId, shopOrderId, ctx("query.order"));
+      await deps.store.primary.afterSaleOrdersOfOrder(shopOrderId, ctx("query.order"));
+    });
+    const usable = views.filter((v) => v.usableHere);
+    if (usable.length === 0) return { ok: false, row: "G6", cause: "none of the codes is usable at this shop" };
+    return { ok: true, shopOrderId, items: usable };
+  } catch (err) {
+    if (err instanceof LookupStop) return { ok: false, row: err.row, cause: err.causeText };
+    throw err;
+  }
+}
+
+const SPENT_OR_AFTER_SALE: ReadonlySet<FulfillStatus> = new Set(["FINISH", "AFTER_SALE_PROCESSING", "AFTER_SALE_SUCCESS"]);
+
+/** A QR opened by the gateway: all codes of its shop order, unless the QR is spent or expired. */
+export async function lookupByQr(deps: LookupDeps, scope: LookupScope, qr: QrClaims): Promise<LookupOutcome> {
+  const ctx = (fault: string): ReadContext => ({ merchantId: scope.merchantId, fault });
+  try {
+    const vouchers = await read("G13", () => deps.store.primary.vouchersByShopOrder(scope.merchantId, qr.shopOrderId, ctx("query.certificate")));
+    if (vouchers.length === 0) return { ok: false, row: "G17", cause: `shop order ${qr.shopOrderId} has no vouchers for this merchant` };
+    let spentBy: string | null = null;
+    const views = await buildViews(deps, deps.store.primary, scope, vouchers, ctx, async () => {
+      await deps.store.primary.shopOrder(scope.merchantId, qr.shopOrderId, ctx("query.order"));
+      await deps.store.primary.afterSaleOrdersOfOrder(qr.shopOrderId, ctx("query.order"));
+      const since = await deps.store.primary.redemptionsOfOrderSince(qr.shopOrderId, qr.iat, ctx("query.order"));
+      spentBy = since[0]?.redeemId ?? null;
+    });
+    const now = deps.clock.now();
+    const settled = () => views.filter((v) => SPENT_OR_AFTER_SALE.has(v.status));
+    if (spentBy !== null) {
+      return { ok: false, row: "G22", cause: `QR spent by redemption ${spentBy}`, shopOrderId: qr.shopOrderId, items: settled() };
+    }
+    if (now >= qr.exp) {
+      return { ok: false, row: "G19", cause: `QR expired at ${qr.exp}, now ${now}`, shopOrderId: qr.shopOrderId, items: settled() };
+    }
+    const usable = views.filter((v) => v.usableHere);
+    if (usable.length === 0) return { ok: false, row: "G6", cause: "none of the order's codes is usable at this shop" };
+    return { ok: true, shopOrderId: qr.shopOrderId, items: views.filter((v) => v.usableHere) };
+  } catch (err) {
+    if (err instanceof LookupStop) return { ok: false, row: err.row, cause: err.causeText };
+    throw err;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The core's ports. The store implements them on PGlite and PostgreSQL; the core never sees SQL.
+ *
+ * Every read names the fault point of the dependency it reads (CONTRACT.md section 7): when a
+ * sandbox fault is armed for it, the store's read itself throws, as a real outage would, and
+ * the core maps the thrown error to its row the same way it maps a real one.
+ */
+import type { FulfillStatus } from "../domain/status.js";
+import type {
+  AfterSaleOrderRecord,
+  ExecutionOrderRecord,
+  Holiday,
+  MerchantRecord,
+  OutboxEvent,
+  ProductRecord,
+  RedemptionRecord,
+  ShopOrderRecord,
+  ShopRecord,
+  ShopSnapshot,
+  SubOrderRecord,
+  VoucherRecord,
+} from "./records.js";
+
+/** Which dependency a read is, and for which merchant (faults may be scoped to one merchant). */
+export interface ReadContext {
+  readonly merchantId: string;
+  readonly fault: string | null;
+}
+
+export interface FulfillmentReads {
+  merchant(merchantId: string, ctx: ReadContext): Promise<MerchantRecord | null>;
+  shopByThirdId(merchantId: string, thirdShopId: string, ctx: ReadContext): Promise<ShopRecord | null>;
+  vouchersByCodes(merchantId: string, codes: readonly string[], ctx: ReadContext): Promise<VoucherRecord[]>;
+  vouchersByShopOrder(merchantId: string, shopOrderId: string, ctx: ReadContext): Promise<VoucherRecord[]>;
+  vouchersByItems(itemOrderIds: readonly string[], ctx: ReadContext): Promise<VoucherRecord[]>;
+  executionOrders(itemOrderIds: readonly string[], ctx: ReadContext): Promise<ExecutionOrderRecord[]>;
+  subOrders(itemOrderIds: readonly string[], ctx: ReadContext): Promise<SubOrderRecord[]>;
+  shopSnapshots(itemOrderIds: readonly string[], ctx: ReadContext): Promise<ShopSnapshot[]>;
+  shopOrder(merchantId: string, shopOrderId: string, ctx: ReadContext): Promise<ShopOrderRecord | null>;
+  /** Redemptions of a shop order at or after a time, cancelled ones included (a QR is spent by any). */
+  redemptionsOfOrderSince(shopOrderId: string, since: number, ctx: ReadContext): Promise<RedemptionRecord[]>;
+  afterSaleOrdersOfOrder(shopOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord[]>;
+  products(productIds: readonly string[], ctx: ReadContext): Promise<ProductRecord[]>;
+  /** Resolves the image URL of each product (its own dependency in TTLS). */
+  productImages(productIds: readonly string[], ctx: ReadContext): Promise<{ productId: string; imageUrl: string }[]>;
+  holidays(country: string, ctx: ReadContext): Promise<Holiday[]>;
+  redemption(redeemId: string, ctx: ReadContext): Promise<RedemptionRecord | null>;
+  afterSaleOrder(afterSaleOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord | null>;
+}
+
+/** One record's conditional move: applied only if it still has the version and status that were read. */
+export interface ConditionalMove {
+  readonly itemOrderId: string;
+  readonly fromVersion: number;
+  readonly fromStatus: FulfillStatus;
+  readonly toStatus: FulfillStatus;
+}
+
+export interface VoucherRedemptionFields {
+  readonly redeemId: string | null;
+  readonly redeemedShopId: string | null;
+  readonly redeemedThirdShopId: string | null;
+  readonly redemptionSource: number | null;
+  readonly redeemTime: number | null;
+}
+
+export interface FulfillmentTx extends FulfillmentReads {
+  /** Row-locks the vouchers in item id order; every writer takes these first, so writers never deadlock. */
+  lockVouchers(itemOrderIds: readonly string[]): Promise<void>;
+  /** Conditional versioned updates; each returns how many records moved (fewer = a concurrent writer won). */
+  moveVouchers(moves: readonly ConditionalMove[], fields: VoucherRedemptionFields | null, ctx: ReadContext): Promise<number>;
+  moveExecutionOrders(moves: readonly ConditionalMove[], ctx: ReadContext): Promise<number>;
+  moveSubOrders(moves: readonly ConditionalMove[], ctx: ReadContext): Promise<number>;
+  insertRedemption(r: RedemptionRecord): Promise<void>;
+  /** Marks a redemption cancelled if it is still REDEEMED; false when it was not. */
+  cancelRedemption(redeemId: string, cancelTime: number): Promise<boolean>;
+  insertAfterSaleOrder(a: AfterSaleOrderRecord): Promise<void>;
+  updateAfterSaleOrder(id: string, from: AfterSaleOrderRecord["status"], to: AfterSaleOrderRecord["status"], at: number): Promise<boolean>;
+  insertEvent(e: OutboxEvent): Promise<void>;
+  /** Inserts a new shop order with its items; throws on a duplicate code (the caller draws again). */
+  insertShopOrder(order: ShopOrderRecord, items: readonly IssuedItem[]): Promise<void>;
+}
+
+export interface IssuedItem {
+  readonly itemOrderId: string;
+  readonly code: string;
+  readonly productId: string;
+  readonly status: FulfillStatus;
+  readonly startTime: number | null;
+  readonly endTime: number | null;
+  readonly snapshot: readonly string[];
+}
+
+export interface TransactionOptions {
+  /** Fault point consulted at commit: a commit that fails leaves nothing behind. */
+  readonly commitFault?: ReadContext;
+  /** When aborted before the commit, the transaction rolls back. */
+  readonly signal?: AbortSignal;
+  /** Fault point that stalls the transaction (a slow database) until the signal aborts. */
+  readonly stallFault?: ReadContext;
+}
+
+export interface FulfillmentStore {
+  /** Reads from the primary database. */
+  readonly primary: FulfillmentReads;
+  /** Reads that may lag (a replica when configured, else the primary). */
+  readonly replica: FulfillmentReads;
+  transaction<T>(fn: (tx: FulfillmentTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+}
+
+/** The business clock (sandbox can freeze it): windows, hours, holidays, QR lifetime, redemption times. */
+export interface BusinessClock {
+  now(): number; // Unix seconds
+}
+
+/** The real clock: ids, deadlines, rate limits, retries. */
+export interface RealClock {
+  nowMs(): number;
+}
+
+/** Time-ordered int64 ids; throws when generation really fails (clock backwards, sequence exhausted). */
+export interface IdSource {
+  redeemId(ctx: ReadContext): string;
+  eventId(ctx: ReadContext): string;
+  /** Ids for platform records (orders, items, after-sales). */
+  next(): string;
+}
+
+/** Sandbox fault points: armed from section 7, consulted by the store's ports. */
+export interface FaultPoints {
+  /** True when an armed fault for this point (and merchant) fires now; consumes one of its times. */
+  fires(point: string, merchantId: string): boolean;
+}
+
+/** A random 12-digit voucher code from a CSPRNG. */
+export interface CodeSource {
+  nextCode(): string;
+}

@@ -1,0 +1,229 @@
+/**
+ * redeem_code in the fulfillment core: all codes in one transaction or none, the checks in
+ * the contract's order, and conditional versioned updates of the three records of each item.
+ */
+import type { RowId } from "../domain/catalogue.js";
+import { REDEMPTION_SOURCE } from "../domain/status.js";
+import type { UsageRules } from "../domain/usable-time.js";
+import { executionCheck, subOrderCheck, voucherCheck } from "./item-checks.js";
+import type { BusinessClock, ConditionalMove, FulfillmentStore, IdSource, ReadContext } from "./ports.js";
+import type { ProductRecord, VoucherRecord } from "./records.js";
+import { describeError, fail, ok, type Result } from "./result.js";
+
+export interface RedeemCommand {
+  readonly appId: string | null;
+  readonly merchantId: string;
+  readonly timezone: string;
+  readonly country: string;
+  readonly shopId: string;
+  readonly thirdShopId: string;
+  readonly shopOrderId: string;
+  readonly codes: readonly string[];
+  readonly source?: number;
+}
+
+export interface Redeemed {
+  readonly redeemId: string;
+  readonly redeemTime: number;
+  readonly itemOrderIds: string[];
+}
+
+export interface RedeemDeps {
+  readonly store: FulfillmentStore;
+  readonly clock: BusinessClock;
+  readonly ids: IdSource;
+  /** The core's deadline (R9), real time. */
+  readonly deadlineMs: number;
+}
+
+const ID_PATTERN = /^\d{1,19}$/;
+const INT64_MAX = 9223372036854775807n;
+const CODE_PATTERN = /^\d{12}$/;
+
+export function isDecimalId(s: string): boolean {
+  return ID_PATTERN.test(s) && BigInt(s) <= INT64_MAX && BigInt(s) > 0n;
+}
+
+/** A failure of a dependency the core could not read: carries the row it maps to. */
+class StageFailure extends Error {
+  constructor(
+    readonly row: RowId,
+    readonly causeText: string,
+  ) {
+    super(causeText);
+  }
+}
+
+async function stage<T>(row: RowId, work: () => Promise<T> | T): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof StageFailure) throw err;
+    throw new StageFailure(row, describeError(err));
+  }
+}
+
+function rulesOf(p: ProductRecord): UsageRules {
+  return {
+    usableWeekdays: p.usableWeekdays,
+    usableHours: p.usableHours,
+    holidaysUnavailable: p.holidaysUnavailable,
+  };
+}
+
+/** Runs the core under its deadline: past it, the caller gets R9 and the transaction rolls back. */
+export async function redeemCodes(deps: RedeemDeps, cmd: RedeemCommand): Promise<Result<Redeemed>> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<Result<Redeemed>>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve(fail("R9", `core deadline of ${deps.deadlineMs} ms passed`));
+    }, deps.deadlineMs);
+  });
+  const work = runRedeem(deps, cmd, controller.signal);
+  // A core that finishes after the deadline must not leave an unhandled rejection behind.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runRedeem(deps: RedeemDeps, cmd: RedeemCommand, signal: AbortSignal): Promise<Result<Redeemed>> {
+  const { merchantId } = cmd;
+  const ctx = (fault: string | null): ReadContext => ({ merchantId, fault });
+
+  if (!isDecimalId(cmd.shopOrderId)) return fail("R10", `shop_order_id ${JSON.stringify(cmd.shopOrderId)} is not a decimal id`);
+  let redeemId: string;
+  try {
+    redeemId = deps.ids.redeemId(ctx("redeem.redeem_id"));
+  } catch (err) {
+    return fail("R11", describeError(err));
+  }
+  const badCode = cmd.codes.find((c) => !CODE_PATTERN.test(c));
+  if (badCode !== undefined) return fail("R12", "a code is not exactly 12 digits");
+
+  try {
+    return await deps.store.transaction(
+      async (tx) => {
+        const vouchers = await stage("R13", () => tx.vouchersByCodes(merchantId, cmd.codes, ctx("redeem.voucher_read")));
+        const byCode = new Map<string, VoucherRecord>();
+        for (const v of vouchers) if (v.shopOrderId === cmd.shopOrderId) byCode.set(v.code, v);
+        if (byCode.size < cmd.codes.length) {
+          throw new StageFailure("R14", `${cmd.codes.length - byCode.size} of ${cmd.codes.length} codes not found in shop order ${cmd.shopOrderId}`);
+        }
+        const ordered = cmd.codes.map((c) => byCode.get(c) as VoucherRecord);
+        const itemIds = ordered.map((v) => v.itemOrderId);
+        // The usable-time rules come with the vouchers: they are part of reading them.
+        const { products, holidays } = await stage("R13", async () => ({
+          products: await tx.products([...new Set(ordered.map((v) => v.productId))], ctx("redeem.voucher_read")),
+          holidays: await tx.holidays(cmd.country, ctx("redeem.voucher_read")),
+        }));
+        const productById = new Map(products.map((p) => [p.productId, p]));
+        const now = deps.clock.now();
+
+        for (const v of ordered) {
+          const product = productById.get(v.productId);
+          if (!product) throw new StageFailure("R13", `product ${v.productId} of voucher missing`);
+          const row = voucherCheck(v, now, rulesOf(product), cmd.timezone, holidays);
+          if (row) throw new StageFailure(row, `code ${v.code.slice(0, 4)}… voucher ${v.status}`);
+        }
+
+        const executions = await stage("R20", () => tx.executionOrders(itemIds, ctx("redeem.exec_order_read")));
+        const execById = new Map(executions.map((e) => [e.itemOrderId, e]));
+        for (const id of itemIds) {
+          const e = execById.get(id);
+          if (!e) throw new StageFailure("R20", `execution order of item ${id} missing`);
+          const row = executionCheck(e, now);
+          if (row) throw new StageFailure(row, `item ${id} execution order ${e.status}`);
+        }
+
+        const subs = await stage("R26", () => tx.subOrders(itemIds, ctx("redeem.sub_order_read")));
+        const subById = new Map(subs.map((s) => [s.itemOrderId, s]));
+        if (subs.length < itemIds.length) throw new StageFailure("R26", "a sub-fulfillment order is missing");
+        const snapshots = await stage("R27", () => tx.shopSnapshots(itemIds, ctx("redeem.shop_snapshot_read")));
+        const snapshotById = new Map(snapshots.map((s) => [s.itemOrderId, s]));
+        for (const id of itemIds) {
+          const s = subById.get(id);
+          if (!s) throw new StageFailure("R26", `sub-fulfillment order of item ${id} missing`);
+          const row = subOrderCheck(s, snapshotById.get(id), cmd.thirdShopId);
+          if (row) throw new StageFailure(row, `item ${id} sub-fulfillment order ${s.status}`);
+        }
+
+        let eventId: string;
+        try {
+          eventId = deps.ids.eventId(ctx("redeem.event_id"));
+        } catch (err) {
+          throw new StageFailure("R33", describeError(err));
+        }
+
+        const lost = await stage("R34", async () => {
+          await tx.lockVouchers(itemIds);
+          const moves = (records: { itemOrderId: string; version: number }[]): ConditionalMove[] =>
+            records.map((r) => ({ itemOrderId: r.itemOrderId, fromVersion: r.version, fromStatus: "WAIT_FULFILL", toStatus: "FINISH" }));
+          const updateCtx = ctx("redeem.update_conflict");
+          const source = cmd.source ?? REDEMPTION_SOURCE.SAAS;
+          const moved =
+            (await tx.moveVouchers(moves(ordered), {
+              redeemId,
+              redeemedShopId: cmd.shopId,
+              redeemedThirdShopId: cmd.thirdShopId,
+              redemptionSource: source,
+              redeemTime: now,
+            }, updateCtx)) +
+            (await tx.moveExecutionOrders(moves(itemIds.map((id) => execById.get(id) as { itemOrderId: string; version: number })), updateCtx)) +
+            (await tx.moveSubOrders(moves(itemIds.map((id) => subById.get(id) as { itemOrderId: string; version: number })), updateCtx));
+          return moved !== itemIds.length * 3;
+        });
+        if (lost) throw new StageFailure("R34", "a conditional update matched fewer records than it moved: a concurrent writer won");
+
+        const source = cmd.source ?? REDEMPTION_SOURCE.SAAS;
+        const codes = ordered.map((v) => v.code);
+        await stage("R34", async () => {
+          await tx.insertRedemption({
+            redeemId,
+            shopOrderId: cmd.shopOrderId,
+            appId: cmd.appId,
+            merchantId,
+            shopId: cmd.shopId,
+            thirdShopId: cmd.thirdShopId,
+            source,
+            codes,
+            itemOrderIds: itemIds,
+            redeemTime: now,
+            status: "REDEEMED",
+            cancelTime: null,
+          });
+          const order = await tx.shopOrder(merchantId, cmd.shopOrderId, ctx(null));
+          await tx.insertEvent({
+            eventId,
+            eventType: "ttls.fulfill.redeem.result",
+            shopOrderId: cmd.shopOrderId,
+            merchantId,
+            appId: cmd.appId,
+            userId: order?.userId ?? "0",
+            createTime: now,
+            content: {
+              shop_order_id: cmd.shopOrderId,
+              redeem_id: redeemId,
+              item_ids: itemIds,
+              codes,
+              third_shop_id: cmd.thirdShopId,
+              redeem_time: now,
+              redemption_source: source,
+            },
+          });
+        });
+        return ok({ redeemId, redeemTime: now, itemOrderIds: itemIds });
+      },
+      { commitFault: ctx("redeem.commit"), signal, stallFault: ctx("redeem.core_timeout") },
+    );
+  } catch (err) {
+    if (err instanceof StageFailure) return fail(err.row, err.causeText);
+    if (signal.aborted) return fail("R9", "core deadline passed; rolled back");
+    // The commit itself failed (or the database went away mid-transaction): nothing was written.
+    return fail("R34", `transaction failed: ${describeError(err)}`);
+  }
+}

@@ -1,0 +1,525 @@
+/**
+ * The core's ports on Kysely: the only code that touches the fulfillment tables. The same
+ * code runs on PGlite and PostgreSQL.
+ */
+import { type Kysely, sql, type Transaction } from "kysely";
+import type {
+  ConditionalMove,
+  IssuedItem,
+  FaultPoints,
+  FulfillmentReads,
+  FulfillmentStore,
+  FulfillmentTx,
+  ReadContext,
+  TransactionOptions,
+  VoucherRedemptionFields,
+} from "../core/ports.js";
+import type {
+  AfterSaleOrderRecord,
+  ExecutionOrderRecord,
+  Holiday,
+  MerchantRecord,
+  OutboxEvent,
+  ProductRecord,
+  RedemptionRecord,
+  ShopOrderRecord,
+  ShopRecord,
+  ShopSnapshot,
+  SubOrderRecord,
+  VoucherRecord,
+} from "../core/records.js";
+import type { FulfillStatus } from "../domain/status.js";
+import { DependencyUnavailable } from "./faults.js";
+import type { DB } from "./schema.js";
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
+
+type VoucherRow = {
+  item_order_id: string;
+  code: string;
+  shop_order_id: string;
+  merchant_id: string;
+  product_id: string;
+  status: string;
+  start_time: string | null;
+  end_time: string | null;
+  version: number;
+  redeem_id: string | null;
+  redeemed_shop_id: string | null;
+  redeemed_third_shop_id: string | null;
+  redemption_source: number | null;
+  redeem_time: string | null;
+};
+
+function toVoucher(r: VoucherRow): VoucherRecord {
+  return {
+    itemOrderId: r.item_order_id,
+    code: r.code,
+    shopOrderId: r.shop_order_id,
+    merchantId: r.merchant_id,
+    productId: r.product_id,
+    status: r.status as FulfillStatus,
+    startTime: num(r.start_time),
+    endTime: num(r.end_time),
+    version: Number(r.version),
+    redeemId: r.redeem_id,
+    redeemedShopId: r.redeemed_shop_id,
+    redeemedThirdShopId: r.redeemed_third_shop_id,
+    redemptionSource: r.redemption_source === null ? null : Number(r.redemption_source),
+    redeemTime: num(r.redeem_time),
+  };
+}
+
+export function toRedemption(r: DB["redemptions"] extends infer T ? { [K in keyof T]: unknown } : never): RedemptionRecord {
+  return {
+    redeemId: String(r.redeem_id),
+    shopOrderId: String(r.shop_order_id),
+    appId: r.app_id === null ? null : String(r.app_id),
+    merchantId: String(r.merchant_id),
+    shopId: String(r.shop_id),
+    thirdShopId: String(r.third_shop_id),
+    source: Number(r.source),
+    codes: r.codes as string[],
+    itemOrderIds: r.item_order_ids as string[],
+    redeemTime: Number(r.redeem_time),
+    status: r.status as RedemptionRecord["status"],
+    cancelTime: r.cancel_time === null ? null : Number(r.cancel_time),
+  };
+}
+
+export function toProduct(r: Record<string, unknown>): ProductRecord {
+  return {
+    productId: String(r.product_id),
+    merchantId: String(r.merchant_id),
+    thirdProductId: String(r.third_product_id),
+    name: String(r.name),
+    names: (r.names ?? {}) as Record<string, string>,
+    imageUrl: String(r.image_url),
+    crossedAmount: String(r.crossed_amount),
+    saleAmount: String(r.sale_amount),
+    currency: String(r.currency),
+    refundRuleDesc: String(r.refund_rule_desc),
+    validFrom: num(r.valid_from as string | null),
+    validTo: num(r.valid_to as string | null),
+    usableWeekdays: (r.usable_weekdays as (number | string)[]).map(Number),
+    usableHours: (r.usable_hours ?? []) as { start: string; end: string }[],
+    holidaysUnavailable: Boolean(r.holidays_unavailable),
+    applicableThirdShopIds: r.applicable_third_shop_ids as string[],
+    autoRefundExpired: Boolean(r.auto_refund_expired),
+  };
+}
+
+function toAfterSale(r: {
+  after_sale_order_id: string;
+  shop_order_id: string;
+  merchant_id: string;
+  item_order_ids: string[];
+  status: string;
+  apply_source: number;
+  create_time: string;
+  update_time: string;
+}): AfterSaleOrderRecord {
+  return {
+    afterSaleOrderId: r.after_sale_order_id,
+    shopOrderId: r.shop_order_id,
+    merchantId: r.merchant_id,
+    itemOrderIds: r.item_order_ids,
+    status: r.status as AfterSaleOrderRecord["status"],
+    applySource: Number(r.apply_source),
+    createTime: Number(r.create_time),
+    updateTime: Number(r.update_time),
+  };
+}
+
+class KyselyReads implements FulfillmentReads {
+  constructor(
+    protected readonly db: Executor,
+    protected readonly faults: FaultPoints,
+  ) {}
+
+  /** A read fails here, before its SQL, when its fault point is armed: the same error path as an outage. */
+  protected check(ctx: ReadContext): void {
+    if (ctx.fault && this.faults.fires(ctx.fault, ctx.merchantId)) throw new DependencyUnavailable(ctx.fault);
+  }
+
+  async merchant(merchantId: string, ctx: ReadContext): Promise<MerchantRecord | null> {
+    this.check(ctx);
+    const r = await this.db.selectFrom("merchants").selectAll().where("merchant_id", "=", merchantId).executeTakeFirst();
+    return r ? { merchantId: r.merchant_id, name: r.name, country: r.country, timezone: r.timezone } : null;
+  }
+
+  async shopByThirdId(merchantId: string, thirdShopId: string, ctx: ReadContext): Promise<ShopRecord | null> {
+    this.check(ctx);
+    const r = await this.db
+      .selectFrom("shops")
+      .selectAll()
+      .where("merchant_id", "=", merchantId)
+      .where("third_shop_id", "=", thirdShopId)
+      .executeTakeFirst();
+    return r ? { shopId: r.shop_id, merchantId: r.merchant_id, thirdShopId: r.third_shop_id, name: r.name } : null;
+  }
+
+  async vouchersByCodes(merchantId: string, codes: readonly string[], ctx: ReadContext): Promise<VoucherRecord[]> {
+    this.check(ctx);
+    if (codes.length === 0) return [];
+    const rows = await this.db
+      .selectFrom("vouchers")
+      .selectAll()
+      .where("code", "in", codes)
+      .where("merchant_id", "=", merchantId)
+      .execute();
+    return rows.map(toVoucher);
+  }
+
+  async vouchersByShopOrder(merchantId: string, shopOrderId: string, ctx: ReadContext): Promise<VoucherRecord[]> {
+    this.check(ctx);
+    const rows = await this.db
+      .selectFrom("vouchers")
+      .selectAll()
+      .where("shop_order_id", "=", shopOrderId)
+      .where("merchant_id", "=", merchantId)
+      .orderBy("item_order_id")
+      .execute();
+    return rows.map(toVoucher);
+  }
+
+  async vouchersByItems(itemOrderIds: readonly string[], ctx: ReadContext): Promise<VoucherRecord[]> {
+    this.check(ctx);
+    if (itemOrderIds.length === 0) return [];
+    const rows = await this.db.selectFrom("vouchers").selectAll().where("item_order_id", "in", itemOrderIds).execute();
+    return rows.map(toVoucher);
+  }
+
+  async executionOrders(itemOrderIds: readonly string[], ctx: ReadContext): Promise<ExecutionOrderRecord[]> {
+    this.check(ctx);
+    if (itemOrderIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom("execution_orders")
+      .selectAll()
+      .where("item_order_id", "in", itemOrderIds)
+      .execute();
+    return rows.map((r) => ({
+      itemOrderId: r.item_order_id,
+      status: r.status as FulfillStatus,
+      startTime: num(r.start_time),
+      endTime: num(r.end_time),
+      version: Number(r.version),
+    }));
+  }
+
+  async subOrders(itemOrderIds: readonly string[], ctx: ReadContext): Promise<SubOrderRecord[]> {
+    this.check(ctx);
+    if (itemOrderIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom("sub_fulfillment_orders")
+      .selectAll()
+      .where("item_order_id", "in", itemOrderIds)
+      .execute();
+    return rows.map((r) => ({ itemOrderId: r.item_order_id, status: r.status as FulfillStatus, version: Number(r.version) }));
+  }
+
+  async shopSnapshots(itemOrderIds: readonly string[], ctx: ReadContext): Promise<ShopSnapshot[]> {
+    this.check(ctx);
+    if (itemOrderIds.length === 0) return [];
+    const rows = await this.db.selectFrom("shop_snapshots").selectAll().where("item_order_id", "in", itemOrderIds).execute();
+    return rows.map((r) => ({ itemOrderId: r.item_order_id, thirdShopIds: r.third_shop_ids }));
+  }
+
+  async shopOrder(merchantId: string, shopOrderId: string, ctx: ReadContext): Promise<ShopOrderRecord | null> {
+    this.check(ctx);
+    const r = await this.db
+      .selectFrom("shop_orders")
+      .selectAll()
+      .where("shop_order_id", "=", shopOrderId)
+      .where("merchant_id", "=", merchantId)
+      .executeTakeFirst();
+    return r
+      ? {
+          shopOrderId: r.shop_order_id,
+          merchantId: r.merchant_id,
+          productId: r.product_id,
+          userId: r.user_id,
+          createTime: Number(r.create_time),
+        }
+      : null;
+  }
+
+  async redemptionsOfOrderSince(shopOrderId: string, since: number, ctx: ReadContext): Promise<RedemptionRecord[]> {
+    this.check(ctx);
+    const rows = await this.db
+      .selectFrom("redemptions")
+      .selectAll()
+      .where("shop_order_id", "=", shopOrderId)
+      .where("redeem_time", ">=", String(since))
+      .execute();
+    return rows.map(toRedemption);
+  }
+
+  async afterSaleOrdersOfOrder(shopOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord[]> {
+    this.check(ctx);
+    const rows = await this.db.selectFrom("after_sale_orders").selectAll().where("shop_order_id", "=", shopOrderId).execute();
+    return rows.map(toAfterSale);
+  }
+
+  async productImages(productIds: readonly string[], ctx: ReadContext): Promise<{ productId: string; imageUrl: string }[]> {
+    this.check(ctx);
+    if (productIds.length === 0) return [];
+    const rows = await this.db.selectFrom("products").select(["product_id", "image_url"]).where("product_id", "in", productIds).execute();
+    return rows.map((r) => ({ productId: r.product_id, imageUrl: r.image_url }));
+  }
+
+  async products(productIds: readonly string[], ctx: ReadContext): Promise<ProductRecord[]> {
+    this.check(ctx);
+    if (productIds.length === 0) return [];
+    const rows = await this.db.selectFrom("products").selectAll().where("product_id", "in", productIds).execute();
+    return rows.map((r) => toProduct(r as unknown as Record<string, unknown>));
+  }
+
+  async holidays(country: string, ctx: ReadContext): Promise<Holiday[]> {
+    this.check(ctx);
+    const rows = await this.db.selectFrom("holidays").select(["date", "name"]).where("country", "=", country).execute();
+    return rows.map((r) => ({ date: r.date, name: r.name }));
+  }
+
+  async redemption(redeemId: string, ctx: ReadContext): Promise<RedemptionRecord | null> {
+    this.check(ctx);
+    const r = await this.db.selectFrom("redemptions").selectAll().where("redeem_id", "=", redeemId).executeTakeFirst();
+    return r ? toRedemption(r) : null;
+  }
+
+  async afterSaleOrder(afterSaleOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord | null> {
+    this.check(ctx);
+    const r = await this.db
+      .selectFrom("after_sale_orders")
+      .selectAll()
+      .where("after_sale_order_id", "=", afterSaleOrderId)
+      .executeTakeFirst();
+    return r ? toAfterSale(r) : null;
+  }
+}
+
+type MoveTable = "vouchers" | "execution_orders" | "sub_fulfillment_orders";
+
+class KyselyTx extends KyselyReads implements FulfillmentTx {
+  constructor(
+    protected override readonly db: Transaction<DB>,
+    faults: FaultPoints,
+  ) {
+    super(db, faults);
+  }
+
+  async lockVouchers(itemOrderIds: readonly string[]): Promise<void> {
+    if (itemOrderIds.length === 0) return;
+    await this.db
+      .selectFrom("vouchers")
+      .select("item_order_id")
+      .where("item_order_id", "in", itemOrderIds)
+      .orderBy("item_order_id")
+      .forUpdate()
+      .execute();
+  }
+
+  /**
+   * One conditional UPDATE for all records of a table: a record moves only if its version and
+   * status are still those read. An armed `redeem.update_conflict` fault makes the condition
+   * name a version no record has, so the update really matches nothing.
+   */
+  async #move(table: MoveTable, moves: readonly ConditionalMove[], ctx: ReadContext | null, set: ReturnType<typeof sql> | null): Promise<number> {
+    if (moves.length === 0) return 0;
+    const conflict = ctx?.fault ? this.faults.fires(ctx.fault, ctx.merchantId) : false;
+    const ids = moves.map((m) => m.itemOrderId);
+    const versions = moves.map((m) => (conflict ? -1 : m.fromVersion));
+    const froms = moves.map((m) => m.fromStatus);
+    const tos = moves.map((m) => m.toStatus);
+    const extra = set ? sql`, ${set}` : sql``;
+    const result = await sql`
+      UPDATE ${sql.table(table)} AS t
+      SET status = m.to_status, version = t.version + 1 ${extra}
+      FROM (SELECT unnest(${ids}::bigint[]) AS id, unnest(${versions}::int[]) AS ver,
+                   unnest(${froms}::text[]) AS from_status, unnest(${tos}::text[]) AS to_status) AS m
+      WHERE t.item_order_id = m.id AND t.version = m.ver AND t.status = m.from_status`.execute(this.db);
+    return Number(result.numAffectedRows ?? 0n);
+  }
+
+  moveVouchers(moves: readonly ConditionalMove[], fields: VoucherRedemptionFields | null, ctx: ReadContext): Promise<number> {
+    const set = fields
+      ? sql`redeem_id = ${fields.redeemId}::bigint, redeemed_shop_id = ${fields.redeemedShopId}::bigint,
+            redeemed_third_shop_id = ${fields.redeemedThirdShopId}::text, redemption_source = ${fields.redemptionSource}::smallint,
+            redeem_time = ${fields.redeemTime}::bigint`
+      : null;
+    return this.#move("vouchers", moves, ctx, set);
+  }
+
+  moveExecutionOrders(moves: readonly ConditionalMove[], ctx: ReadContext): Promise<number> {
+    return this.#move("execution_orders", moves, ctx, null);
+  }
+
+  moveSubOrders(moves: readonly ConditionalMove[], ctx: ReadContext): Promise<number> {
+    return this.#move("sub_fulfillment_orders", moves, ctx, null);
+  }
+
+  async insertRedemption(r: RedemptionRecord): Promise<void> {
+    await this.db
+      .insertInto("redemptions")
+      .values({
+        redeem_id: r.redeemId,
+        shop_order_id: r.shopOrderId,
+        app_id: r.appId,
+        merchant_id: r.merchantId,
+        shop_id: r.shopId,
+        third_shop_id: r.thirdShopId,
+        source: r.source,
+        codes: [...r.codes],
+        item_order_ids: [...r.itemOrderIds],
+        redeem_time: r.redeemTime,
+        status: r.status,
+        cancel_time: r.cancelTime,
+      })
+      .execute();
+  }
+
+  async cancelRedemption(redeemId: string, cancelTime: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable("redemptions")
+      .set({ status: "CANCELLED", cancel_time: cancelTime })
+      .where("redeem_id", "=", redeemId)
+      .where("status", "=", "REDEEMED")
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async insertAfterSaleOrder(a: AfterSaleOrderRecord): Promise<void> {
+    await this.db
+      .insertInto("after_sale_orders")
+      .values({
+        after_sale_order_id: a.afterSaleOrderId,
+        shop_order_id: a.shopOrderId,
+        merchant_id: a.merchantId,
+        item_order_ids: [...a.itemOrderIds],
+        status: a.status,
+        apply_source: a.applySource,
+        create_time: a.createTime,
+        update_time: a.updateTime,
+      })
+      .execute();
+  }
+
+  async updateAfterSaleOrder(id: string, from: AfterSaleOrderRecord["status"], to: AfterSaleOrderRecord["status"], at: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable("after_sale_orders")
+      .set({ status: to, update_time: at })
+      .where("after_sale_order_id", "=", id)
+      .where("status", "=", from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async insertEvent(e: OutboxEvent): Promise<void> {
+    await this.db
+      .insertInto("outbox")
+      .values({
+        event_id: e.eventId,
+        event_type: e.eventType,
+        shop_order_id: e.shopOrderId,
+        merchant_id: e.merchantId,
+        app_id: e.appId,
+        user_id: e.userId,
+        create_time: e.createTime,
+        content: JSON.stringify(e.content),
+      })
+      .execute();
+  }
+  async insertShopOrder(order: ShopOrderRecord, items: readonly IssuedItem[]): Promise<void> {
+    await this.db
+      .insertInto("shop_orders")
+      .values({
+        shop_order_id: order.shopOrderId,
+        merchant_id: order.merchantId,
+        product_id: order.productId,
+        user_id: order.userId,
+        create_time: order.createTime,
+      })
+      .execute();
+    if (items.length === 0) return;
+    const ids = items.map((i) => i.itemOrderId);
+    await this.db
+      .insertInto("item_orders")
+      .values(items.map((i) => ({ item_order_id: i.itemOrderId, shop_order_id: order.shopOrderId, product_id: i.productId })))
+      .execute();
+    await this.db
+      .insertInto("vouchers")
+      .values(
+        items.map((i) => ({
+          item_order_id: i.itemOrderId,
+          code: i.code,
+          shop_order_id: order.shopOrderId,
+          merchant_id: order.merchantId,
+          product_id: i.productId,
+          status: i.status,
+          start_time: i.startTime,
+          end_time: i.endTime,
+        })),
+      )
+      .execute();
+    await this.db
+      .insertInto("execution_orders")
+      .values(items.map((i) => ({ item_order_id: i.itemOrderId, status: i.status, start_time: i.startTime, end_time: i.endTime })))
+      .execute();
+    await this.db
+      .insertInto("sub_fulfillment_orders")
+      .values(items.map((i) => ({ item_order_id: i.itemOrderId, status: i.status })))
+      .execute();
+    await this.db
+      .insertInto("shop_snapshots")
+      .values(items.map((i, n) => ({ item_order_id: ids[n] as string, third_shop_ids: [...i.snapshot] })))
+      .execute();
+  }
+}
+
+export class KyselyFulfillmentStore implements FulfillmentStore {
+  readonly primary: FulfillmentReads;
+  readonly replica: FulfillmentReads;
+
+  constructor(
+    readonly db: Kysely<DB>,
+    readonly faults: FaultPoints,
+    replicaDb?: Kysely<DB>,
+  ) {
+    this.primary = new KyselyReads(db, faults);
+    this.replica = replicaDb ? new KyselyReads(replicaDb, faults) : this.primary;
+  }
+
+  transaction<T>(fn: (tx: FulfillmentTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const { signal, commitFault, stallFault } = options;
+    return this.db.transaction().execute(async (trx) => {
+      if (stallFault?.fault && this.faults.fires(stallFault.fault, stallFault.merchantId)) {
+        await stallUntilAborted(signal);
+      }
+      const result = await fn(new KyselyTx(trx, this.faults));
+      if (signal?.aborted) throw new Error("deadline passed before commit; rolled back");
+      if (commitFault?.fault && this.faults.fires(commitFault.fault, commitFault.merchantId)) {
+        throw new DependencyUnavailable(commitFault.fault);
+      }
+      return result;
+    });
+  }
+}
+
+/** A slow database, on demand: waits until the caller's deadline has passed (at most 30 s). */
+function stallUntilAborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const cap = setTimeout(resolve, 30_000);
+    if (!signal) return;
+    if (signal.aborted) {
+      clearTimeout(cap);
+      resolve();
+      return;
+    }
+    signal.addEventListener("abort", () => {
+      clearTimeout(cap);
+      setTimeout(resolve, 10);
+    });
+  });
+}

@@ -1,0 +1,199 @@
+/** Upserts of platform records (sandbox world, platform API): create or replace by id. */
+import type { Kysely, Transaction } from "kysely";
+import type { FulfillStatus } from "../domain/status.js";
+import type { DB } from "./schema.js";
+
+export interface ItemRows {
+  voucherStatus: FulfillStatus;
+  executionStatus: FulfillStatus;
+  executionStart: number | null;
+  executionEnd: number | null;
+  subStatus: FulfillStatus;
+  snapshot: string[];
+}
+
+export interface ProductUpsert {
+  product_id: string;
+  third_product_id: string;
+  merchant_id: string;
+  name: string;
+  names?: Record<string, string> | undefined;
+  image_url: string;
+  crossed_minor: string;
+  sale_minor: string;
+  currency: string;
+  refund_rule_desc: string;
+  valid_from: number | null;
+  valid_to: number | null;
+  usable_weekdays: number[];
+  usable_hours?: { start: string; end: string }[] | undefined;
+  holidays_unavailable: boolean;
+  applicable_third_shop_ids: string[];
+  auto_refund_expired?: boolean | undefined;
+}
+
+export class WorldWriteTx {
+  constructor(readonly db: Transaction<DB>) {}
+
+  async upsertApp(appId: string, clientKey: string, secretEnc: string, name: string, webhookUrl: string | null): Promise<void> {
+    await this.db
+      .insertInto("apps")
+      .values({ app_id: appId, client_key: clientKey, client_secret_enc: secretEnc, name, webhook_url: webhookUrl, created_at: Math.floor(Date.now() / 1000) })
+      .onConflict((oc) => oc.column("client_key").doUpdateSet({ client_secret_enc: secretEnc, name, webhook_url: webhookUrl }))
+      .execute();
+  }
+
+  async upsertMerchant(id: string, name: string, country: string, timezone: string): Promise<void> {
+    await this.db
+      .insertInto("merchants")
+      .values({ merchant_id: id, name, country, timezone })
+      .onConflict((oc) => oc.column("merchant_id").doUpdateSet({ name, country, timezone }))
+      .execute();
+  }
+
+  async upsertShop(shopId: string, merchantId: string, thirdShopId: string, name: string): Promise<void> {
+    await this.db
+      .insertInto("shops")
+      .values({ shop_id: shopId, merchant_id: merchantId, third_shop_id: thirdShopId, name })
+      .onConflict((oc) => oc.column("shop_id").doUpdateSet({ merchant_id: merchantId, third_shop_id: thirdShopId, name }))
+      .execute();
+  }
+
+  /** False when the app is unknown. Replacing a grant bumps its version (tokens carry the version they were issued under). */
+  async upsertGrant(clientKey: string, merchantId: string, scopes: string[], thirdShopIds: string[]): Promise<boolean> {
+    const app = await this.db.selectFrom("apps").select("app_id").where("client_key", "=", clientKey).executeTakeFirst();
+    if (!app) return false;
+    await this.db
+      .insertInto("grants")
+      .values({ app_id: app.app_id, merchant_id: merchantId, scopes, third_shop_ids: thirdShopIds, revoked_at: null })
+      .onConflict((oc) =>
+        oc.columns(["app_id", "merchant_id"]).doUpdateSet((eb) => ({
+          scopes,
+          third_shop_ids: thirdShopIds,
+          revoked_at: null,
+          version: eb("grants.version", "+", 1),
+        })),
+      )
+      .execute();
+    return true;
+  }
+
+  async upsertHoliday(country: string, date: string, name: string): Promise<void> {
+    await this.db
+      .insertInto("holidays")
+      .values({ country, date, name })
+      .onConflict((oc) => oc.columns(["country", "date"]).doUpdateSet({ name }))
+      .execute();
+  }
+
+  async upsertProduct(p: ProductUpsert): Promise<void> {
+    const values = {
+      merchant_id: p.merchant_id,
+      third_product_id: p.third_product_id,
+      name: p.name,
+      names: JSON.stringify(p.names ?? {}),
+      image_url: p.image_url,
+      crossed_amount: p.crossed_minor,
+      sale_amount: p.sale_minor,
+      currency: p.currency,
+      refund_rule_desc: p.refund_rule_desc,
+      valid_from: p.valid_from,
+      valid_to: p.valid_to,
+      usable_weekdays: p.usable_weekdays,
+      usable_hours: JSON.stringify(p.usable_hours ?? []),
+      holidays_unavailable: p.holidays_unavailable,
+      applicable_third_shop_ids: p.applicable_third_shop_ids,
+      auto_refund_expired: p.auto_refund_expired ?? false,
+    };
+    await this.db
+      .insertInto("products")
+      .values({ product_id: p.product_id, ...values })
+      .onConflict((oc) => oc.column("product_id").doUpdateSet(values))
+      .execute();
+  }
+
+  async productForOrder(productId: string): Promise<
+    { merchant_id: string; valid_from: number | null; valid_to: number | null; applicable_third_shop_ids: string[] } | undefined
+  > {
+    const r = await this.db
+      .selectFrom("products")
+      .select(["merchant_id", "valid_from", "valid_to", "applicable_third_shop_ids"])
+      .where("product_id", "=", productId)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    return {
+      merchant_id: r.merchant_id,
+      valid_from: r.valid_from === null ? null : Number(r.valid_from),
+      valid_to: r.valid_to === null ? null : Number(r.valid_to),
+      applicable_third_shop_ids: r.applicable_third_shop_ids,
+    };
+  }
+
+  async upsertShopOrder(id: string, merchantId: string, productId: string, userId: string, createTime: number): Promise<void> {
+    await this.db
+      .insertInto("shop_orders")
+      .values({ shop_order_id: id, merchant_id: merchantId, product_id: productId, user_id: userId, create_time: createTime })
+      .onConflict((oc) => oc.column("shop_order_id").doUpdateSet({ merchant_id: merchantId, product_id: productId, user_id: userId }))
+      .execute();
+  }
+
+  async upsertItem(
+    shopOrderId: string,
+    merchantId: string,
+    productId: string,
+    itemOrderId: string,
+    code: string,
+    rows: ItemRows,
+    window: { start: number | null; end: number | null },
+  ): Promise<void> {
+    await this.db
+      .insertInto("item_orders")
+      .values({ item_order_id: itemOrderId, shop_order_id: shopOrderId, product_id: productId })
+      .onConflict((oc) => oc.column("item_order_id").doUpdateSet({ shop_order_id: shopOrderId, product_id: productId }))
+      .execute();
+    const voucher = {
+      code,
+      shop_order_id: shopOrderId,
+      merchant_id: merchantId,
+      product_id: productId,
+      status: rows.voucherStatus,
+      start_time: window.start,
+      end_time: window.end,
+      redeem_id: null,
+      redeemed_shop_id: null,
+      redeemed_third_shop_id: null,
+      redemption_source: null,
+      redeem_time: null,
+    };
+    await this.db
+      .insertInto("vouchers")
+      .values({ item_order_id: itemOrderId, ...voucher })
+      .onConflict((oc) => oc.column("item_order_id").doUpdateSet((eb) => ({ ...voucher, version: eb("vouchers.version", "+", 1) })))
+      .execute();
+    const exec = { status: rows.executionStatus, start_time: rows.executionStart, end_time: rows.executionEnd };
+    await this.db
+      .insertInto("execution_orders")
+      .values({ item_order_id: itemOrderId, ...exec })
+      .onConflict((oc) => oc.column("item_order_id").doUpdateSet((eb) => ({ ...exec, version: eb("execution_orders.version", "+", 1) })))
+      .execute();
+    await this.db
+      .insertInto("sub_fulfillment_orders")
+      .values({ item_order_id: itemOrderId, status: rows.subStatus })
+      .onConflict((oc) =>
+        oc.column("item_order_id").doUpdateSet((eb) => ({ status: rows.subStatus, version: eb("sub_fulfillment_orders.version", "+", 1) })),
+      )
+      .execute();
+    await this.db
+      .insertInto("shop_snapshots")
+      .values({ item_order_id: itemOrderId, third_shop_ids: rows.snapshot })
+      .onConflict((oc) => oc.column("item_order_id").doUpdateSet({ third_shop_ids: rows.snapshot }))
+      .execute();
+  }
+}
+
+export class WorldWriter {
+  constructor(readonly db: Kysely<DB>) {}
+  inTransaction<T>(fn: (w: WorldWriteTx) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new WorldWriteTx(trx)));
+  }
+}
