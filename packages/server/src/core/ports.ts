@@ -37,6 +37,8 @@ export interface FulfillmentReads {
   subOrders(itemOrderIds: readonly string[], ctx: ReadContext): Promise<SubOrderRecord[]>;
   shopSnapshots(itemOrderIds: readonly string[], ctx: ReadContext): Promise<ShopSnapshot[]>;
   shopOrder(merchantId: string, shopOrderId: string, ctx: ReadContext): Promise<ShopOrderRecord | null>;
+  /** A shop order by id alone, for the platform side (the customer's QR). */
+  shopOrderById(shopOrderId: string): Promise<ShopOrderRecord | null>;
   /** Redemptions of a shop order at or after a time, cancelled ones included (a QR is spent by any). */
   redemptionsOfOrderSince(shopOrderId: string, since: number, ctx: ReadContext): Promise<RedemptionRecord[]>;
   afterSaleOrdersOfOrder(shopOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord[]>;

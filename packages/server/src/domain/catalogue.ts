@@ -134,3 +134,7 @@ export function isTransient(handling: Handling): boolean {
  * redeem transaction's commit fail after its updates ran (nothing may be left partial).
  */
 export const EXTRA_FAULT_POINTS: readonly string[] = ["redeem.commit"];
+
+export function findRow(row: string): CatalogueRow | undefined {
+  return byRow.get(row);
+}

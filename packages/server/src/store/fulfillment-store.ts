@@ -246,6 +246,13 @@ class KyselyReads implements FulfillmentReads {
       : null;
   }
 
+  async shopOrderById(shopOrderId: string): Promise<ShopOrderRecord | null> {
+    const r = await this.db.selectFrom("shop_orders").selectAll().where("shop_order_id", "=", shopOrderId).executeTakeFirst();
+    return r
+      ? { shopOrderId: r.shop_order_id, merchantId: r.merchant_id, productId: r.product_id, userId: r.user_id, createTime: Number(r.create_time) }
+      : null;
+  }
+
   async redemptionsOfOrderSince(shopOrderId: string, since: number, ctx: ReadContext): Promise<RedemptionRecord[]> {
     this.check(ctx);
     const rows = await this.db

@@ -171,4 +171,31 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE SEQUENCE worker_ids`,
     ],
   },
+  {
+    id: 2,
+    name: "gateway: tokens and idempotency keys",
+    statements: [
+      `CREATE TABLE oauth_tokens (
+        token_hash char(64) PRIMARY KEY,
+        kind text NOT NULL,
+        app_id bigint NOT NULL,
+        merchant_id bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        revoked_at bigint,
+        created_at bigint NOT NULL
+      )`,
+      `CREATE INDEX oauth_tokens_grant ON oauth_tokens (app_id, merchant_id)`,
+      `CREATE TABLE idempotency_keys (
+        app_id bigint NOT NULL,
+        merchant_id bigint NOT NULL,
+        key text NOT NULL,
+        body_hash char(64) NOT NULL,
+        state text NOT NULL,
+        response jsonb,
+        created_at_ms bigint NOT NULL,
+        PRIMARY KEY (app_id, merchant_id, key)
+      )`,
+      `CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at_ms)`,
+    ],
+  },
 ];

@@ -149,7 +149,28 @@ export interface RequestLogTable {
   created_at: Int8;
 }
 
+export interface OAuthTokensTable {
+  token_hash: string;
+  kind: string;
+  app_id: Int8;
+  merchant_id: Int8;
+  expires_at: Int8;
+  revoked_at: NullableInt8;
+  created_at: Int8;
+}
+export interface IdempotencyKeysTable {
+  app_id: Int8;
+  merchant_id: Int8;
+  key: string;
+  body_hash: string;
+  state: string;
+  response: ColumnType<unknown, string | null, string | null>;
+  created_at_ms: Int8;
+}
+
 export interface DB {
+  oauth_tokens: OAuthTokensTable;
+  idempotency_keys: IdempotencyKeysTable;
   apps: AppsTable;
   merchants: MerchantsTable;
   shops: ShopsTable;

@@ -1,0 +1,49 @@
+/** Configuration by environment (CONTRACT.md section 1a); flags of `main.ts` may override. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string | undefined;
+  readonly replicaUrl: string | undefined;
+  readonly dataDir: string;
+  readonly qrKey: string | undefined;
+  readonly sandbox: boolean;
+  readonly operatorToken: string | undefined;
+  readonly natsUrl: string | undefined;
+  readonly rateLimitPerSecond: number;
+  readonly coreDeadlineMs: number;
+  readonly accessTtlSeconds: number;
+  readonly refreshTtlSeconds: number;
+  readonly qrTtlSeconds: number;
+  readonly cancelWindowSeconds: number;
+  readonly requestLogDays: number;
+  readonly bodyLimitBytes: number;
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
+  return n;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: int(env.PORT, 8080, "PORT"),
+    host: env.HOST || "127.0.0.1",
+    databaseUrl: env.DATABASE_URL || undefined,
+    replicaUrl: env.DATABASE_REPLICA_URL || undefined,
+    dataDir: env.FULFILL_DATA_DIR || "./data",
+    qrKey: env.FULFILL_QR_KEY || undefined,
+    sandbox: env.FULFILL_SANDBOX === "1" || env.FULFILL_SANDBOX === "true",
+    operatorToken: env.FULFILL_OPERATOR_TOKEN || undefined,
+    natsUrl: env.NATS_URL || undefined,
+    rateLimitPerSecond: int(env.FULFILL_RATE_LIMIT, 50, "FULFILL_RATE_LIMIT"),
+    coreDeadlineMs: int(env.FULFILL_CORE_DEADLINE_MS, 3000, "FULFILL_CORE_DEADLINE_MS"),
+    accessTtlSeconds: int(env.FULFILL_ACCESS_TTL, 120 * 3600, "FULFILL_ACCESS_TTL"),
+    refreshTtlSeconds: int(env.FULFILL_REFRESH_TTL, 365 * 86400, "FULFILL_REFRESH_TTL"),
+    qrTtlSeconds: int(env.FULFILL_QR_TTL, 120, "FULFILL_QR_TTL"),
+    cancelWindowSeconds: int(env.FULFILL_CANCEL_WINDOW, 3600, "FULFILL_CANCEL_WINDOW"),
+    requestLogDays: int(env.FULFILL_REQUEST_LOG_DAYS, 30, "FULFILL_REQUEST_LOG_DAYS"),
+    bodyLimitBytes: 64 * 1024,
+  };
+}

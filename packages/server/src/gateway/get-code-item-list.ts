@@ -1,0 +1,70 @@
+/** get_code_item_list after the transport's checks: field formats, permissions, QR, the lookup. */
+import { type LookupDeps, type LookupOutcome, lookupByCodes, lookupByQr } from "../core/lookup.js";
+import { type Authorized, authorize, type Caller, type CallerDeps } from "./caller.js";
+import { toCodeItem } from "./code-item.js";
+import { type Reply, rowReply, successReply, genericReply } from "./envelope.js";
+import type { QrCodec } from "./qr-codec.js";
+
+export interface QueryBody {
+  merchant_id: string;
+  third_shop_id: string;
+  code_list?: string[];
+  qr_info?: string;
+  locale?: string;
+}
+
+export interface QueryDeps {
+  readonly caller: CallerDeps;
+  readonly lookup: LookupDeps;
+  readonly qr: QrCodec;
+}
+
+export interface Outcome {
+  readonly reply: Reply;
+  readonly cause: string | null;
+  readonly redeemId?: string | null;
+}
+
+const DIGITS = /^\d+$/;
+
+export async function getCodeItemList(deps: QueryDeps, caller: Caller, body: QueryBody, logId: string): Promise<Outcome> {
+  const hasCodes = body.code_list !== undefined;
+  const hasQr = body.qr_info !== undefined;
+  if (hasCodes === hasQr) return { reply: rowReply("G1", logId), cause: "exactly one of code_list and qr_info is required" };
+  if (hasQr && !(body.qr_info as string).startsWith("TT-")) return { reply: rowReply("G1", logId), cause: "qr_info lacks the TT- prefix" };
+  if (hasCodes && (body.code_list as string[]).some((c) => !DIGITS.test(c))) {
+    return { reply: rowReply("G3", logId), cause: "a typed code has a non-digit character" };
+  }
+
+  const auth = await authorize(deps.caller, caller, "query", body.merchant_id, body.third_shop_id);
+  if (!auth.ok) {
+    if (auth.status === 401) return { reply: genericReply("access_token_invalid", logId), cause: auth.cause };
+    return { reply: rowReply(auth.row, logId), cause: auth.cause };
+  }
+  const a: Authorized = auth.value;
+  const scope = {
+    merchantId: a.merchant.merchantId,
+    timezone: a.merchant.timezone,
+    country: a.merchant.country,
+    thirdShopId: body.third_shop_id,
+    locale: body.locale ?? "en-US",
+  };
+
+  let outcome: LookupOutcome;
+  if (hasCodes) {
+    outcome = await lookupByCodes(deps.lookup, scope, [...new Set(body.code_list as string[])]);
+  } else {
+    const opened = deps.qr.open(body.qr_info as string);
+    if (!opened.ok) return { reply: rowReply(opened.row, logId), cause: opened.cause };
+    const p = opened.payload;
+    outcome = await lookupByQr(deps.lookup, scope, { shopOrderId: p.shop_order_id, iat: p.iat, exp: p.exp });
+  }
+  if (outcome.ok) {
+    return {
+      reply: successReply({ shop_order_id: outcome.shopOrderId, code_list: outcome.items.map(toCodeItem) }, logId),
+      cause: null,
+    };
+  }
+  const data = outcome.items ? { shop_order_id: outcome.shopOrderId, code_list: outcome.items.map(toCodeItem) } : {};
+  return { reply: rowReply(outcome.row, logId, data), cause: outcome.cause };
+}

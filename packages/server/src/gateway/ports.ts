@@ -1,0 +1,71 @@
+/** What the gateway reads and writes besides the core's records. */
+import type { ReadContext } from "../core/ports.js";
+
+export interface AppRecord {
+  readonly appId: string;
+  readonly clientKey: string;
+  readonly clientSecretEnc: string;
+  readonly name: string;
+  readonly webhookUrl: string | null;
+}
+
+export interface GrantRecord {
+  readonly appId: string;
+  readonly merchantId: string;
+  readonly scopes: readonly string[];
+  /** Empty: every shop of the merchant. */
+  readonly thirdShopIds: readonly string[];
+  readonly revoked: boolean;
+}
+
+export interface TokenRecord {
+  readonly tokenHash: string;
+  readonly kind: "access" | "refresh";
+  readonly appId: string;
+  readonly merchantId: string;
+  readonly expiresAt: number;
+  readonly revoked: boolean;
+}
+
+export interface IdempotencyRecord {
+  readonly bodyHash: string;
+  readonly state: "in_flight" | "done";
+  readonly response: StoredResponse | null;
+  readonly createdAtMs: number;
+}
+
+export interface StoredResponse {
+  readonly httpStatus: number;
+  readonly body: string;
+}
+
+export interface RequestLogEntry {
+  readonly logId: string;
+  readonly endpoint: string;
+  readonly appId: string | null;
+  readonly merchantId: string | null;
+  readonly outcomeRow: string;
+  readonly httpStatus: number;
+  readonly durationMs: number;
+  readonly cause: string | null;
+  readonly redeemId: string | null;
+  readonly createdAt: number;
+}
+
+export interface GatewayStore {
+  appByClientKey(clientKey: string): Promise<AppRecord | null>;
+  app(appId: string, ctx: ReadContext): Promise<AppRecord | null>;
+  grant(appId: string, merchantId: string, ctx: ReadContext): Promise<GrantRecord | null>;
+  token(tokenHash: string): Promise<TokenRecord | null>;
+  insertTokens(tokens: readonly TokenRecord[], now: number): Promise<void>;
+  /** Revokes a refresh token if it is still live; false when another refresh already rotated it. */
+  consumeRefreshToken(tokenHash: string, now: number): Promise<boolean>;
+  /** Claims a key: null when claimed now, else the existing record (a claim older than `staleBeforeMs` is taken over). */
+  claimIdempotencyKey(appId: string, merchantId: string, key: string, bodyHash: string, nowMs: number, expiredBeforeMs: number, staleBeforeMs: number): Promise<IdempotencyRecord | null>;
+  finishIdempotencyKey(appId: string, merchantId: string, key: string, response: StoredResponse): Promise<void>;
+  releaseIdempotencyKey(appId: string, merchantId: string, key: string): Promise<void>;
+  insertRequestLog(entry: RequestLogEntry): Promise<void>;
+  requestLog(logId: string): Promise<RequestLogEntry | null>;
+  purgeRequestLog(before: number): Promise<number>;
+  purgeIdempotencyKeys(beforeMs: number): Promise<number>;
+}

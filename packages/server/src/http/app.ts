@@ -1,0 +1,148 @@
+/**
+ * The Fastify application: one place maps errors to HTTP (the error handler), every response
+ * carries `X-Tt-Logid`, every request is written to the request log.
+ */
+import swagger from "@fastify/swagger";
+import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import { CATALOGUE } from "../domain/catalogue.js";
+import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
+import { genericReply, rowReply } from "../gateway/envelope.js";
+import { newLogId } from "../gateway/log-id.js";
+import type { HttpContext } from "./context.js";
+import { platformRoutes } from "./platform-routes.js";
+import { sandboxRoutes } from "./sandbox-routes.js";
+import { saasRoutes } from "./saas-routes.js";
+import { send } from "./send.js";
+
+/** Paths of secrets and codes that must never reach the log stream. */
+export const LOG_REDACT = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "*.client_secret",
+  "*.access_token",
+  "*.refresh_token",
+  "*.qr_info",
+  "*.code_list",
+  "*.codes",
+  "*.code",
+];
+
+export interface AppOptions {
+  readonly logLevel?: string;
+}
+
+export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: opts.logLevel ?? process.env.LOG_LEVEL ?? "info",
+      redact: { paths: LOG_REDACT, censor: "[redacted]" },
+    },
+    genReqId: () => newLogId(),
+    requestIdLogLabel: "log_id",
+    requestIdHeader: false,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: false } },
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.decorateRequest("outcome", null);
+  app.decorateRequest("caller", null);
+
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("X-Tt-Logid", request.id);
+    reply.header("X-Content-Type-Options", "nosniff");
+    reply.header("Cache-Control", "no-store");
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const o = request.outcome;
+    if (!o) return;
+    ctx.gateway
+      .insertRequestLog({
+        logId: request.id,
+        endpoint: o.endpoint,
+        appId: o.appId,
+        merchantId: o.merchantId,
+        outcomeRow: o.row,
+        httpStatus: reply.statusCode,
+        durationMs: Math.max(0, Math.round(reply.elapsedTime)),
+        cause: o.cause?.slice(0, 1000) ?? null,
+        redeemId: o.redeemId,
+        createdAt: Math.floor(ctx.system.realClock.nowMs() / 1000),
+      })
+      .catch((err) => request.log.warn({ err: { message: (err as Error).message } }, "request log write failed"));
+  });
+
+  // The one place that maps thrown errors to HTTP. On the SaaS endpoints a body the parser
+  // refuses (not JSON, wrong content type, too large, empty) answers the schema row.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const endpoint = request.routeOptions.config?.endpoint;
+    const clientError = typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500;
+    if (endpoint && clientError) {
+      return send(request, reply, rowReply(GATEWAY_ROWS[endpoint].schema, request.id), `${error.code ?? "body"}: ${error.message}`);
+    }
+    if (clientError) {
+      return send(request, reply, genericReply("invalid_params", request.id, error.message.slice(0, 200)), error.code ?? null);
+    }
+    request.log.error({ err: { message: error.message, code: error.code } }, "unexpected error");
+    return send(request, reply, genericReply("internal_error", request.id), `${error.name}: ${error.message}`);
+  });
+
+  app.setNotFoundHandler((request, reply) => send(request, reply, genericReply("not_found", request.id), "no route"));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "ttls-fulfill",
+        version: "0.1.0",
+        description:
+          "A TTLS-compatible voucher fulfillment API. Errors use the TTLS envelope; the full error catalogue is in x-error-catalogue.",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", description: "SaaS access token, or the operator token for sandbox/platform routes" },
+        },
+      },
+    },
+  });
+
+  app.get("/healthz", { schema: { tags: ["ops"], summary: "Up, and the database reachable" } }, async (_request, reply) => {
+    try {
+      await sql`SELECT 1`.execute(ctx.system.database.db);
+      return reply.send({ status: "ok", database: ctx.system.database.kind });
+    } catch {
+      return reply.code(503).send({ status: "unavailable" });
+    }
+  });
+
+  app.get("/openapi.json", { schema: { hide: true } }, async (_request, reply) => {
+    const doc = app.swagger() as unknown as Record<string, unknown>;
+    return reply.send({
+      ...doc,
+      "x-error-catalogue": CATALOGUE.map((r) => ({
+        row: r.row,
+        endpoint: r.endpoint,
+        http_status: r.httpStatus,
+        code: r.code,
+        message: r.message,
+        description: r.description,
+        handling: r.handling,
+        ...(r.fault ? { fault: r.fault } : {}),
+      })),
+    });
+  });
+
+  saasRoutes(app, ctx);
+  platformRoutes(app, ctx);
+  if (ctx.config.sandbox) sandboxRoutes(app, ctx);
+  return app;
+}

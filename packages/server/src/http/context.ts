@@ -1,0 +1,36 @@
+/** Everything the HTTP layer needs, built once per process. */
+import type { Config } from "../config.js";
+import type { QrCodec } from "../gateway/qr-codec.js";
+import type { RateLimiter } from "../gateway/rate-limiter.js";
+import type { KyselyGatewayStore } from "../store/gateway-store.js";
+import type { System } from "../system.js";
+
+export interface HttpContext {
+  readonly system: System;
+  readonly config: Config;
+  readonly gateway: KyselyGatewayStore;
+  readonly qr: QrCodec;
+  readonly limiter: RateLimiter;
+  readonly operatorToken: string;
+}
+
+/** What a request ended on, for the request log (written when the response is sent). */
+export interface RequestOutcome {
+  endpoint: string;
+  row: string;
+  cause: string | null;
+  appId: string | null;
+  merchantId: string | null;
+  redeemId: string | null;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    outcome: RequestOutcome | null;
+    caller: { appId: string; merchantId: string } | null;
+  }
+  interface FastifyContextConfig {
+    endpoint?: "query" | "redeem";
+    logName?: string;
+  }
+}

@@ -1,0 +1,21 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { bearerToken } from "../gateway/caller.js";
+import { genericReply } from "../gateway/envelope.js";
+import { secretsEqual } from "../security/secret-box.js";
+import type { HttpContext } from "./context.js";
+import { send } from "./send.js";
+
+/** The operator token guards the sandbox and platform routes; compared in constant time. */
+export function operatorGuard(ctx: HttpContext) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token || !secretsEqual(token, ctx.operatorToken)) {
+      return send(request, reply, genericReply("access_token_invalid", request.id), "operator token required");
+    }
+  };
+}
+
+/** A JSON success for the operator APIs: the TTLS envelope with the data. */
+export function okEnvelope(request: FastifyRequest, data: unknown) {
+  return { data, error: { code: "0", message: "success", log_id: request.id } };
+}

@@ -1,0 +1,154 @@
+/** The TTLS SaaS surface: OAuth and the two fulfillment endpoints. Routes stay thin. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Static } from "typebox";
+import { authenticate } from "../gateway/caller.js";
+import type { SaasEndpoint } from "../gateway/endpoint-rows.js";
+import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
+import { genericReply, rowReply, toJson } from "../gateway/envelope.js";
+import { getCodeItemList } from "../gateway/get-code-item-list.js";
+import { exchangeToken, OAUTH_ERRORS } from "../gateway/oauth.js";
+import { MAX_IDEMPOTENCY_KEY, redeemCode } from "../gateway/redeem-code.js";
+import type { HttpContext } from "./context.js";
+import { QueryBody, QueryResponse, RedeemBody, RedeemResponse, TokenForm, TokenResponse } from "./schemas.js";
+import { send } from "./send.js";
+
+export const QUERY_PATH = "/v2/localservice/saas/fulfill/get_code_item_list/";
+export const REDEEM_PATH = "/v2/localservice/saas/fulfill/redeem_code/";
+export const TOKEN_PATH = "/merchant/oauth/token/";
+
+function callerDeps(ctx: HttpContext) {
+  return { gateway: ctx.gateway, reads: ctx.system.store.primary, clock: ctx.system.clock };
+}
+
+/** Steps 1 and 2 of the gateway, before the body is read: the token, then the rate limit. */
+export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const auth = await authenticate(callerDeps(ctx), request.headers.authorization, endpoint);
+    if (!auth.ok) {
+      const r = auth.kind === "token" ? genericReply("access_token_invalid", request.id) : rowReply(auth.row, request.id);
+      return send(request, reply, r, auth.cause);
+    }
+    request.caller = auth.caller;
+    const wait = ctx.limiter.take(`${auth.caller.appId}:${auth.caller.merchantId}:${endpoint}`);
+    if (wait !== null) {
+      reply.header("Retry-After", String(wait));
+      return send(request, reply, genericReply("rate_limit_exceeded", request.id), "rate limit");
+    }
+  };
+}
+
+export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  app.post(
+    TOKEN_PATH,
+    {
+      schema: {
+        summary: "Obtain or refresh an access token (form-encoded)",
+        tags: ["oauth"],
+        consumes: ["application/x-www-form-urlencoded"],
+        body: TokenForm,
+        response: { 200: TokenResponse },
+      },
+      attachValidation: true,
+      config: { logName: "oauth.token" },
+    },
+    async (request, reply) => {
+      const body = (request.validationError ? {} : (request.body ?? {})) as Static<typeof TokenForm>;
+      const outcome = await exchangeToken(
+        {
+          gateway: ctx.gateway,
+          secrets: ctx.system.secrets,
+          clock: ctx.system.clock,
+          accessTtlSeconds: ctx.config.accessTtlSeconds,
+          refreshTtlSeconds: ctx.config.refreshTtlSeconds,
+        },
+        body,
+      );
+      if (outcome.ok) {
+        request.caller = { appId: outcome.appId, merchantId: outcome.merchantId };
+        return send(request, reply, { httpStatus: 200, row: "OK", body: toJson(outcome.tokens) });
+      }
+      const e = OAUTH_ERRORS[outcome.error];
+      const body2 = toJson({ error: outcome.error, error_description: e.description, log_id: request.id });
+      return send(request, reply, { httpStatus: e.status, row: outcome.error, body: body2 }, outcome.cause);
+    },
+  );
+
+  app.post(
+    QUERY_PATH,
+    {
+      schema: {
+        summary: "get_code_item_list: what can be redeemed at this shop, by typed codes or a scanned QR",
+        tags: ["saas"],
+        security: [{ bearer: [] }],
+        body: QueryBody,
+        response: { 200: QueryResponse, 500: QueryResponse },
+      },
+      attachValidation: true,
+      config: { endpoint: "query", logName: "get_code_item_list" },
+      onRequest: saasGuard(ctx, "query"),
+    },
+    async (request, reply) => {
+      const caller = request.caller;
+      if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
+      if (request.validationError) {
+        return send(request, reply, rowReply(GATEWAY_ROWS.query.schema, request.id), request.validationError.message);
+      }
+      const outcome = await getCodeItemList(
+        { caller: callerDeps(ctx), lookup: ctx.system.lookupDeps, qr: ctx.qr },
+        caller,
+        request.body as Static<typeof QueryBody>,
+        request.id,
+      );
+      return send(request, reply, outcome.reply, outcome.cause);
+    },
+  );
+
+  app.post(
+    REDEEM_PATH,
+    {
+      schema: {
+        summary: "redeem_code: redeem codes of one shop order at a shop, all or none",
+        tags: ["saas"],
+        security: [{ bearer: [] }],
+        headers: {
+          type: "object",
+          properties: {
+            "idempotency-key": { type: "string", description: "(ext) 1..255 chars; replays the first final answer for 24 h" },
+          },
+        },
+        body: RedeemBody,
+        response: { 200: RedeemResponse, 500: RedeemResponse },
+      },
+      attachValidation: true,
+      config: { endpoint: "redeem", logName: "redeem_code" },
+      onRequest: saasGuard(ctx, "redeem"),
+    },
+    async (request, reply) => {
+      const caller = request.caller;
+      if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
+      if (request.validationError) {
+        return send(request, reply, rowReply(GATEWAY_ROWS.redeem.schema, request.id), request.validationError.message);
+      }
+      const rawKey = request.headers["idempotency-key"];
+      const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
+      if (key !== undefined && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY)) {
+        return send(request, reply, rowReply("R1", request.id), "Idempotency-Key must be 1..255 characters");
+      }
+      const outcome = await redeemCode(
+        {
+          caller: callerDeps(ctx),
+          redeem: ctx.system.redeemDeps,
+          gateway: ctx.gateway,
+          realClock: ctx.system.realClock,
+          idempotencyTtlMs: 24 * 3600 * 1000,
+          idempotencyStaleMs: 60 * 1000,
+        },
+        caller,
+        request.body as Static<typeof RedeemBody>,
+        key,
+        request.id,
+      );
+      return send(request, reply, outcome.reply, outcome.cause, { redeemId: outcome.redeemId, replayed: outcome.replayed });
+    },
+  );
+}

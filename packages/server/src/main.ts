@@ -1,0 +1,72 @@
+/**
+ * `npm start`: one process serving everything. Flags: --sandbox, --demo (load the demo world),
+ * --port N, --host H, --database-url URL, --data-dir DIR.
+ */
+import { configFromEnv } from "./config.js";
+import { DEMO, demoWorld } from "./demo-world.js";
+import { loadWorld } from "./sandbox/world-loader.js";
+import { startServer } from "./server.js";
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const env = { ...process.env };
+  if (args.includes("--sandbox")) env.FULFILL_SANDBOX = "1";
+  const port = flag(args, "--port");
+  if (port) env.PORT = port;
+  const host = flag(args, "--host");
+  if (host) env.HOST = host;
+  const dbUrl = flag(args, "--database-url");
+  if (dbUrl) env.DATABASE_URL = dbUrl;
+  const dataDir = flag(args, "--data-dir");
+  if (dataDir) env.FULFILL_DATA_DIR = dataDir;
+  const config = configFromEnv(env);
+
+  const server = await startServer(config);
+  if (args.includes("--demo")) {
+    await loadWorld(server.system.world, server.system.secrets, server.system.ids, demoWorld(server.system.clock.now()));
+  }
+  const stop = async () => {
+    await server.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+
+  const u = server.url;
+  const lines = [
+    "",
+    `ttls-fulfill listening on ${u}  (database: ${server.system.database.kind}${config.sandbox ? ", sandbox" : ""})`,
+    `  OpenAPI:        ${u}/openapi.json`,
+    server.operatorTokenPath
+      ? `  operator token: in ${server.operatorTokenPath}`
+      : "  operator token: from FULFILL_OPERATOR_TOKEN",
+  ];
+  if (args.includes("--demo")) {
+    lines.push(
+      "",
+      "Demo world (test credentials):",
+      `  client_key=${DEMO.clientKey} client_secret=${DEMO.clientSecret} merchant_id=${DEMO.merchantId} shops ${DEMO.shop}, ${DEMO.otherShop}`,
+      "",
+      "1. Get a token:",
+      `TOKEN=$(curl -s -X POST ${u}/merchant/oauth/token/ -d client_key=${DEMO.clientKey} -d client_secret=${DEMO.clientSecret} -d merchant_id=${DEMO.merchantId} -d grant_type=access_token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+      "",
+      "2. Look up a code:",
+      `curl -s -X POST ${u}/v2/localservice/saas/fulfill/get_code_item_list/ -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"merchant_id":"${DEMO.merchantId}","third_shop_id":"${DEMO.shop}","code_list":["${DEMO.code}"]}'`,
+      "",
+      "3. Redeem it:",
+      `curl -s -X POST ${u}/v2/localservice/saas/fulfill/redeem_code/ -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"merchant_id":"${DEMO.merchantId}","third_shop_id":"${DEMO.shop}","shop_order_id":"${DEMO.shopOrderId}","code_list":["${DEMO.code}"],"locale":"id-ID"}'`,
+      "",
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

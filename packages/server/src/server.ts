@@ -1,0 +1,87 @@
+/** Starts one server process: the system, the HTTP app, the housekeeping timers. */
+import type { FastifyInstance } from "fastify";
+import type { Config } from "./config.js";
+import type { RealClock } from "./core/ports.js";
+import { QrCodec } from "./gateway/qr-codec.js";
+import { RateLimiter } from "./gateway/rate-limiter.js";
+import { buildApp } from "./http/app.js";
+import type { HttpContext } from "./http/context.js";
+import { KyselyGatewayStore } from "./store/gateway-store.js";
+import { loadKey, loadToken } from "./store/keys.js";
+import { openSystem, type System } from "./system.js";
+
+export interface RunningServer {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly system: System;
+  readonly context: HttpContext;
+  readonly operatorToken: string;
+  readonly operatorTokenPath: string | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Keep everything in memory (tests): no data folder. */
+  readonly memory?: boolean;
+  readonly logLevel?: string;
+  readonly realClock?: RealClock;
+  /** An already opened system (tests that share one). */
+  readonly system?: System;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const dataDir = opts.memory ? null : config.dataDir;
+  const system =
+    opts.system ??
+    (await openSystem({
+      databaseUrl: config.databaseUrl,
+      replicaUrl: config.replicaUrl,
+      dataDir,
+      deadlineMs: config.coreDeadlineMs,
+      cancelWindowSeconds: config.cancelWindowSeconds,
+      ...(opts.realClock ? { realClock: opts.realClock } : {}),
+    }));
+  try {
+    const operator = loadToken(config.operatorToken, dataDir, "operator.token");
+    const context: HttpContext = {
+      system,
+      config,
+      gateway: new KyselyGatewayStore(system.database.db, system.faults),
+      qr: new QrCodec(loadKey(config.qrKey, dataDir, "qr.key")),
+      limiter: new RateLimiter(config.rateLimitPerSecond, system.realClock),
+      operatorToken: operator.token,
+    };
+    const app = await buildApp(context, opts.logLevel ? { logLevel: opts.logLevel } : {});
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+
+    const housekeeping = setInterval(
+      () => {
+        const now = Math.floor(system.realClock.nowMs() / 1000);
+        context.gateway.purgeRequestLog(now - config.requestLogDays * 86400).catch(() => undefined);
+        context.gateway.purgeIdempotencyKeys(system.realClock.nowMs() - 24 * 3600 * 1000).catch(() => undefined);
+      },
+      3600 * 1000,
+    );
+    housekeeping.unref();
+
+    return {
+      url,
+      app,
+      system,
+      context,
+      operatorToken: operator.token,
+      operatorTokenPath: operator.path,
+      close: async () => {
+        clearInterval(housekeeping);
+        await app.close();
+        if (!opts.system) await system.close();
+      },
+    };
+  } catch (err) {
+    if (!opts.system) await system.close();
+    throw err;
+  }
+}

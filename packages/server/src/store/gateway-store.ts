@@ -1,0 +1,204 @@
+/** The gateway's records on Kysely: apps, grants, tokens (hashed), idempotency keys, request log. */
+import type { Kysely } from "kysely";
+import type { FaultPoints, ReadContext } from "../core/ports.js";
+import type {
+  AppRecord,
+  GatewayStore,
+  GrantRecord,
+  IdempotencyRecord,
+  RequestLogEntry,
+  StoredResponse,
+  TokenRecord,
+} from "../gateway/ports.js";
+import { DependencyUnavailable } from "./faults.js";
+import type { DB } from "./schema.js";
+
+function toApp(r: { app_id: string; client_key: string; client_secret_enc: string; name: string; webhook_url: string | null }): AppRecord {
+  return { appId: r.app_id, clientKey: r.client_key, clientSecretEnc: r.client_secret_enc, name: r.name, webhookUrl: r.webhook_url };
+}
+
+export class KyselyGatewayStore implements GatewayStore {
+  constructor(
+    readonly db: Kysely<DB>,
+    readonly faults: FaultPoints,
+  ) {}
+
+  #check(ctx: ReadContext): void {
+    if (ctx.fault && this.faults.fires(ctx.fault, ctx.merchantId)) throw new DependencyUnavailable(ctx.fault);
+  }
+
+  async appByClientKey(clientKey: string): Promise<AppRecord | null> {
+    const r = await this.db.selectFrom("apps").selectAll().where("client_key", "=", clientKey).executeTakeFirst();
+    return r ? toApp(r) : null;
+  }
+
+  async app(appId: string, ctx: ReadContext): Promise<AppRecord | null> {
+    this.#check(ctx);
+    const r = await this.db.selectFrom("apps").selectAll().where("app_id", "=", appId).executeTakeFirst();
+    return r ? toApp(r) : null;
+  }
+
+  async grant(appId: string, merchantId: string, ctx: ReadContext): Promise<GrantRecord | null> {
+    this.#check(ctx);
+    const r = await this.db
+      .selectFrom("grants")
+      .selectAll()
+      .where("app_id", "=", appId)
+      .where("merchant_id", "=", merchantId)
+      .executeTakeFirst();
+    return r
+      ? { appId: r.app_id, merchantId: r.merchant_id, scopes: r.scopes, thirdShopIds: r.third_shop_ids, revoked: r.revoked_at !== null }
+      : null;
+  }
+
+  async token(tokenHash: string): Promise<TokenRecord | null> {
+    const r = await this.db.selectFrom("oauth_tokens").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+    return r
+      ? {
+          tokenHash: r.token_hash,
+          kind: r.kind as TokenRecord["kind"],
+          appId: r.app_id,
+          merchantId: r.merchant_id,
+          expiresAt: Number(r.expires_at),
+          revoked: r.revoked_at !== null,
+        }
+      : null;
+  }
+
+  async insertTokens(tokens: readonly TokenRecord[], now: number): Promise<void> {
+    await this.db
+      .insertInto("oauth_tokens")
+      .values(
+        tokens.map((t) => ({
+          token_hash: t.tokenHash,
+          kind: t.kind,
+          app_id: t.appId,
+          merchant_id: t.merchantId,
+          expires_at: t.expiresAt,
+          revoked_at: null,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
+
+  async consumeRefreshToken(tokenHash: string, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable("oauth_tokens")
+      .set({ revoked_at: now })
+      .where("token_hash", "=", tokenHash)
+      .where("kind", "=", "refresh")
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async claimIdempotencyKey(
+    appId: string,
+    merchantId: string,
+    key: string,
+    bodyHash: string,
+    nowMs: number,
+    expiredBeforeMs: number,
+    staleBeforeMs: number,
+  ): Promise<IdempotencyRecord | null> {
+    const inserted = await this.db
+      .insertInto("idempotency_keys")
+      .values({ app_id: appId, merchant_id: merchantId, key, body_hash: bodyHash, state: "in_flight", response: null, created_at_ms: nowMs })
+      .onConflict((oc) =>
+        oc
+          .columns(["app_id", "merchant_id", "key"])
+          // An expired key, or an in-flight claim abandoned by a crashed process, is taken over.
+          .doUpdateSet({ body_hash: bodyHash, state: "in_flight", response: null, created_at_ms: nowMs })
+          .where((eb) =>
+            eb.or([
+              eb("idempotency_keys.created_at_ms", "<", String(expiredBeforeMs)),
+              eb.and([eb("idempotency_keys.state", "=", "in_flight"), eb("idempotency_keys.created_at_ms", "<", String(staleBeforeMs))]),
+            ]),
+          ),
+      )
+      .returning("key")
+      .executeTakeFirst();
+    if (inserted) return null;
+    const r = await this.db
+      .selectFrom("idempotency_keys")
+      .selectAll()
+      .where("app_id", "=", appId)
+      .where("merchant_id", "=", merchantId)
+      .where("key", "=", key)
+      .executeTakeFirst();
+    if (!r) return this.claimIdempotencyKey(appId, merchantId, key, bodyHash, nowMs, expiredBeforeMs, staleBeforeMs);
+    return {
+      bodyHash: r.body_hash,
+      state: r.state as IdempotencyRecord["state"],
+      response: (r.response ?? null) as StoredResponse | null,
+      createdAtMs: Number(r.created_at_ms),
+    };
+  }
+
+  async finishIdempotencyKey(appId: string, merchantId: string, key: string, response: StoredResponse): Promise<void> {
+    await this.db
+      .updateTable("idempotency_keys")
+      .set({ state: "done", response: JSON.stringify(response) })
+      .where("app_id", "=", appId)
+      .where("merchant_id", "=", merchantId)
+      .where("key", "=", key)
+      .execute();
+  }
+
+  async releaseIdempotencyKey(appId: string, merchantId: string, key: string): Promise<void> {
+    await this.db
+      .deleteFrom("idempotency_keys")
+      .where("app_id", "=", appId)
+      .where("merchant_id", "=", merchantId)
+      .where("key", "=", key)
+      .where("state", "=", "in_flight")
+      .execute();
+  }
+
+  async insertRequestLog(e: RequestLogEntry): Promise<void> {
+    await this.db
+      .insertInto("request_log")
+      .values({
+        log_id: e.logId,
+        endpoint: e.endpoint,
+        app_id: e.appId,
+        merchant_id: e.merchantId,
+        outcome_row: e.outcomeRow,
+        http_status: e.httpStatus,
+        duration_ms: e.durationMs,
+        cause: e.cause,
+        redeem_id: e.redeemId,
+        created_at: e.createdAt,
+      })
+      .execute();
+  }
+
+  async requestLog(logId: string): Promise<RequestLogEntry | null> {
+    const r = await this.db.selectFrom("request_log").selectAll().where("log_id", "=", logId).executeTakeFirst();
+    return r
+      ? {
+          logId: r.log_id,
+          endpoint: r.endpoint,
+          appId: r.app_id,
+          merchantId: r.merchant_id,
+          outcomeRow: r.outcome_row,
+          httpStatus: Number(r.http_status),
+          durationMs: Number(r.duration_ms),
+          cause: r.cause,
+          redeemId: r.redeem_id,
+          createdAt: Number(r.created_at),
+        }
+      : null;
+  }
+
+  async purgeRequestLog(before: number): Promise<number> {
+    const r = await this.db.deleteFrom("request_log").where("created_at", "<", String(before)).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async purgeIdempotencyKeys(beforeMs: number): Promise<number> {
+    const r = await this.db.deleteFrom("idempotency_keys").where("created_at_ms", "<", String(beforeMs)).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}
