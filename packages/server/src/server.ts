@@ -4,6 +4,7 @@ import type { Config } from "./config.js";
 import type { RealClock } from "./core/ports.js";
 import { QrCodec } from "./gateway/qr-codec.js";
 import { RateLimiter } from "./gateway/rate-limiter.js";
+import { installEventDelivery } from "./events/index.js";
 import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
 import { KyselyGatewayStore } from "./store/gateway-store.js";
@@ -52,6 +53,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       operatorToken: operator.token,
     };
     const app = await buildApp(context, opts.logLevel ? { logLevel: opts.logLevel } : {});
+    const events = await installEventDelivery(app, context);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
@@ -76,6 +78,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       operatorTokenPath: operator.path,
       close: async () => {
         clearInterval(housekeeping);
+        await events.stop();
         await app.close();
         if (!opts.system) await system.close();
       },

@@ -2,13 +2,15 @@
  * One set of migrations for PGlite and PostgreSQL 15: nothing newer than 15, one statement
  * per entry (PGlite runs one statement per query). Append only; never edit a shipped entry.
  */
+import { EVENT_MIGRATIONS } from "./migrations-events.js";
+
 export interface Migration {
   readonly id: number;
   readonly name: string;
   readonly statements: readonly string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [
+const CORE_MIGRATIONS: readonly Migration[] = [
   {
     id: 1,
     name: "fulfillment core",
@@ -199,3 +201,6 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
 ];
+
+/** Every migration, in id order. Event delivery keeps its own list (ids 3, 5, 7, …) so it can grow apart. */
+export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...EVENT_MIGRATIONS].sort((a, b) => a.id - b.id);

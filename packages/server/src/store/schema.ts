@@ -1,5 +1,6 @@
 /** Kysely's view of the tables of migrations.ts. int8 columns come back as decimal strings. */
 import type { ColumnType, Generated } from "kysely";
+import type { EventTables } from "./schema-events.js";
 
 type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
 type NullableInt8 = ColumnType<string | null, string | number | bigint | null, string | number | bigint | null>;
@@ -168,7 +169,7 @@ export interface IdempotencyKeysTable {
   created_at_ms: Int8;
 }
 
-export interface DB {
+export interface DB extends EventTables {
   oauth_tokens: OAuthTokensTable;
   idempotency_keys: IdempotencyKeysTable;
   apps: AppsTable;
