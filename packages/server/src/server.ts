@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
 import type { RealClock } from "./core/ports.js";
+import { sweepExpiredRefunds } from "./core/after-sale.js";
 import { QrCodec } from "./gateway/qr-codec.js";
 import { RateLimiter } from "./gateway/rate-limiter.js";
 import { installEventDelivery } from "./events/index.js";
@@ -68,6 +69,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       3600 * 1000,
     );
     housekeeping.unref();
+    // Expired unused vouchers of products that say so refund themselves (apply_source 1).
+    const expirySweep = setInterval(() => {
+      sweepExpiredRefunds(system.afterSaleDeps).catch((err) => app.log.warn({ err: { message: (err as Error).message } }, "expiry sweep failed"));
+    }, 60 * 1000);
+    expirySweep.unref();
 
     return {
       url,
@@ -78,6 +84,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       operatorTokenPath: operator.path,
       close: async () => {
         clearInterval(housekeeping);
+        clearInterval(expirySweep);
         await events.stop();
         await app.close();
         if (!opts.system) await system.close();

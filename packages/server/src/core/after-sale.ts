@@ -143,3 +143,20 @@ export function refundExpired(deps: AfterSaleDeps, merchantId: string, shopOrder
     return a;
   });
 }
+
+/** One sweep of expired unused vouchers that refund themselves; returns the after-sales made. */
+export async function sweepExpiredRefunds(deps: AfterSaleDeps, limit = 500): Promise<AfterSaleOrderRecord[]> {
+  const due = await deps.store.primary.expiredUnusedItems(deps.clock.now(), limit);
+  const byOrder = new Map<string, { merchantId: string; items: string[] }>();
+  for (const d of due) {
+    const entry = byOrder.get(d.shopOrderId) ?? { merchantId: d.merchantId, items: [] };
+    entry.items.push(d.itemOrderId);
+    byOrder.set(d.shopOrderId, entry);
+  }
+  const made: AfterSaleOrderRecord[] = [];
+  for (const [shopOrderId, { merchantId, items }] of byOrder) {
+    const r = await refundExpired(deps, merchantId, shopOrderId, items);
+    if (r.ok) made.push(r.afterSale);
+  }
+  return made;
+}

@@ -47,7 +47,21 @@ export interface FulfillmentReads {
   productImages(productIds: readonly string[], ctx: ReadContext): Promise<{ productId: string; imageUrl: string }[]>;
   holidays(country: string, ctx: ReadContext): Promise<Holiday[]>;
   redemption(redeemId: string, ctx: ReadContext): Promise<RedemptionRecord | null>;
+  /** Unused items past their end whose product refunds them by itself (apply_source 1). */
+  expiredUnusedItems(now: number, limit: number): Promise<{ merchantId: string; shopOrderId: string; itemOrderId: string }[]>;
+  /** Newest first, keyset-paged by (redeem_time, redeem_id) so pages stay stable under inserts. */
+  redemptionPage(query: RedemptionPageQuery, ctx: ReadContext): Promise<RedemptionRecord[]>;
   afterSaleOrder(afterSaleOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord | null>;
+}
+
+export interface RedemptionPageQuery {
+  readonly merchantId: string;
+  readonly thirdShopId: string | null;
+  readonly startTime: number;
+  readonly endTime: number;
+  /** The last record of the previous page, or null for the first page. */
+  readonly after: { readonly redeemTime: number; readonly redeemId: string } | null;
+  readonly size: number;
 }
 
 /** One record's conditional move: applied only if it still has the version and status that were read. */

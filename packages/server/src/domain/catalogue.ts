@@ -8,7 +8,7 @@ export type Handling = "retry" | "recheck" | "rescan" | "refresh_qr" | "none";
 
 export interface CatalogueRow {
   readonly row: string;
-  readonly endpoint: "query" | "redeem";
+  readonly endpoint: "query" | "redeem" | "cancel" | "records";
   readonly code: string;
   readonly message: string;
   readonly description: string;
@@ -91,7 +91,28 @@ const extension = {
   X2: ["-9990452", "FulfillRedeemUpdateConflict", "A request with the same Idempotency-Key is still in flight.", "recheck"],
 } satisfies Record<string, RowSpec>;
 
-function build(endpoint: "query" | "redeem", rows: Record<string, RowSpec>): CatalogueRow[] {
+/**
+ * (ext) cancel_redeem/ and query_redeem_record/ (CONTRACT.md section 8). Their gateway checks
+ * answer the redeem rows (same scope, same checks); their own causes get codes of their own.
+ */
+const cancel = {
+  C1: ["-3000300", "FulfillRedeemRecordNotFound", "No redemption with this redeem_id was made by this merchant at this shop.", "none"],
+  C2: ["-3000301", "FulfillCancelWindowClosed", "The cancel window of this redemption has passed.", "none"],
+  C3: ["-3000302", "FulfillRedeemAlreadyCancelled", "This redemption was already cancelled.", "none"],
+  C4: ["-3000303", "FulfillCancelCodeMovedOn", "A code of this redemption moved on (refund in progress or refunded); it cannot be cancelled.", "none"],
+  C5: ["-9990453", "FulfillCancelUpdateConflict", "The cancel lost to a concurrent writer; query the records, then decide.", "recheck"],
+  C6: ["-9990001", "FulfillRedeemIdInvalid", "redeem_id is not a decimal id.", "none"],
+  C7: ["-9990400", "FulfillCancelReadFailed", "Reading or writing the redemption failed.", "recheck"],
+} satisfies Record<string, RowSpec>;
+
+const records = {
+  Q1: ["-9990001", "FulfillRecordQueryInvalid", "end_time is before start_time, or the cursor is not one this endpoint returned.", "none"],
+  Q2: ["-9990400", "FulfillRecordReadFailed", "Reading the redemption records failed.", "retry"],
+} satisfies Record<string, RowSpec>;
+
+export type CatalogueEndpoint = "query" | "redeem" | "cancel" | "records";
+
+function build(endpoint: CatalogueEndpoint, rows: Record<string, RowSpec>): CatalogueRow[] {
   return Object.entries(rows).map(([row, [code, message, description, handling, fault]]) => ({
     row,
     endpoint,
@@ -108,11 +129,13 @@ export const CATALOGUE: readonly CatalogueRow[] = [
   ...build("query", query),
   ...build("redeem", redeem),
   ...build("redeem", extension),
+  ...build("cancel", cancel),
+  ...build("records", records),
 ];
 
 const byRow = new Map(CATALOGUE.map((r) => [r.row, r]));
 
-export type RowId = keyof typeof query | keyof typeof redeem | keyof typeof extension;
+export type RowId = keyof typeof query | keyof typeof redeem | keyof typeof extension | keyof typeof cancel | keyof typeof records;
 
 export function catalogueRow(row: RowId): CatalogueRow {
   const found = byRow.get(row);

@@ -25,7 +25,8 @@ export interface Authorized {
   readonly caller: Caller;
   readonly grant: GrantRecord;
   readonly merchant: MerchantRecord;
-  readonly shop: ShopRecord;
+  /** null when the request named no shop (query_redeem_record may omit it). */
+  readonly shop: ShopRecord | null;
 }
 
 export type AuthorizeOutcome = { ok: true; value: Authorized } | { ok: false; row: RowId; cause: string; status?: 401 };
@@ -64,7 +65,7 @@ export async function authorize(
   caller: Caller,
   endpoint: SaasEndpoint,
   bodyMerchantId: string,
-  thirdShopId: string,
+  thirdShopId: string | null,
 ): Promise<AuthorizeOutcome> {
   const rows = GATEWAY_ROWS[endpoint];
   const ctx = (fault: string) => ({ merchantId: caller.merchantId, fault });
@@ -87,6 +88,7 @@ export async function authorize(
   }
   if (!merchant) return { ok: false, row: rows.mainAccountRead, cause: "merchant main account missing" };
 
+  if (thirdShopId === null) return { ok: true, value: { caller, grant, merchant, shop: null } };
   let shop: ShopRecord | null;
   try {
     shop = await deps.reads.shopByThirdId(caller.merchantId, thirdShopId, ctx(rows.faults.shopPermission));

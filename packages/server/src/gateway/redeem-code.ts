@@ -58,7 +58,8 @@ async function redeemOnce(deps: RedeemEndpointDeps, caller: Caller, body: Redeem
     if (auth.status === 401) return { reply: genericReply("access_token_invalid", logId), cause: auth.cause };
     return { reply: rowReply(auth.row, logId), cause: auth.cause };
   }
-  const { merchant, shop } = auth.value;
+  const { merchant } = auth.value;
+  const shop = auth.value.shop as NonNullable<typeof auth.value.shop>;
   try {
     const app = await deps.caller.gateway.app(caller.appId, { merchantId: caller.merchantId, fault: "redeem.verifier_name" });
     if (!app) return { reply: rowReply("R4", logId), cause: "verifier app missing" };

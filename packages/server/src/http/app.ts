@@ -11,6 +11,7 @@ import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
 import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";
 import type { HttpContext } from "./context.js";
+import { platformAdminRoutes } from "./platform-admin-routes.js";
 import { platformRoutes } from "./platform-routes.js";
 import { sandboxRoutes } from "./sandbox-routes.js";
 import { saasRoutes } from "./saas-routes.js";
@@ -143,6 +144,7 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
 
   saasRoutes(app, ctx);
   platformRoutes(app, ctx);
+  platformAdminRoutes(app, ctx);
   if (ctx.config.sandbox) sandboxRoutes(app, ctx);
   return app;
 }

@@ -9,19 +9,34 @@ import { getCodeItemList } from "../gateway/get-code-item-list.js";
 import { exchangeToken, OAUTH_ERRORS } from "../gateway/oauth.js";
 import { MAX_IDEMPOTENCY_KEY, redeemCode } from "../gateway/redeem-code.js";
 import type { HttpContext } from "./context.js";
-import { QueryBody, QueryResponse, RedeemBody, RedeemResponse, TokenForm, TokenResponse } from "./schemas.js";
+import { cancelRedeem } from "../gateway/cancel-redeem.js";
+import { queryRedeemRecord } from "../gateway/query-redeem-record.js";
+import {
+  CancelBody,
+  CancelResponse,
+  QueryBody,
+  QueryResponse,
+  RecordsBody,
+  RecordsResponse,
+  RedeemBody,
+  RedeemResponse,
+  TokenForm,
+  TokenResponse,
+} from "./schemas.js";
 import { send } from "./send.js";
 
 export const QUERY_PATH = "/v2/localservice/saas/fulfill/get_code_item_list/";
 export const REDEEM_PATH = "/v2/localservice/saas/fulfill/redeem_code/";
 export const TOKEN_PATH = "/merchant/oauth/token/";
+export const CANCEL_PATH = "/v2/localservice/saas/fulfill/cancel_redeem/";
+export const RECORDS_PATH = "/v2/localservice/saas/fulfill/query_redeem_record/";
 
 function callerDeps(ctx: HttpContext) {
   return { gateway: ctx.gateway, reads: ctx.system.store.primary, clock: ctx.system.clock };
 }
 
 /** Steps 1 and 2 of the gateway, before the body is read: the token, then the rate limit. */
-export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint) {
+export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint, limitName: string = endpoint) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const auth = await authenticate(callerDeps(ctx), request.headers.authorization, endpoint);
     if (!auth.ok) {
@@ -29,7 +44,7 @@ export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint) {
       return send(request, reply, r, auth.cause);
     }
     request.caller = auth.caller;
-    const wait = ctx.limiter.take(`${auth.caller.appId}:${auth.caller.merchantId}:${endpoint}`);
+    const wait = ctx.limiter.take(`${auth.caller.appId}:${auth.caller.merchantId}:${limitName}`);
     if (wait !== null) {
       reply.header("Retry-After", String(wait));
       return send(request, reply, genericReply("rate_limit_exceeded", request.id), "rate limit");
@@ -149,6 +164,71 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
         request.id,
       );
       return send(request, reply, outcome.reply, outcome.cause, { redeemId: outcome.redeemId, replayed: outcome.replayed });
+    },
+  );
+
+  app.post(
+    CANCEL_PATH,
+    {
+      schema: {
+        summary: "(ext) cancel_redeem: undo a redemption within the cancel window; all its codes go back to WAIT_FULFILL",
+        tags: ["saas"],
+        security: [{ bearer: [] }],
+        body: CancelBody,
+        response: { 200: CancelResponse, 500: CancelResponse },
+      },
+      attachValidation: true,
+      config: { endpoint: "redeem", logName: "cancel_redeem" },
+      onRequest: saasGuard(ctx, "redeem", "cancel"),
+    },
+    async (request, reply) => {
+      const caller = request.caller;
+      if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
+      if (request.validationError) {
+        return send(request, reply, rowReply(GATEWAY_ROWS.redeem.schema, request.id), request.validationError.message);
+      }
+      const outcome = await cancelRedeem(
+        { caller: callerDeps(ctx), cancel: ctx.system.cancelDeps },
+        caller,
+        request.body as Static<typeof CancelBody>,
+        request.id,
+      );
+      return send(request, reply, outcome.reply, outcome.cause, { redeemId: outcome.redeemId });
+    },
+  );
+
+  app.post(
+    RECORDS_PATH,
+    {
+      schema: {
+        summary: "(ext) query_redeem_record: the merchant's redemptions, newest first, keyset-paged",
+        tags: ["saas"],
+        security: [{ bearer: [] }],
+        body: RecordsBody,
+        response: { 200: RecordsResponse, 500: RecordsResponse },
+      },
+      attachValidation: true,
+      config: { endpoint: "redeem", logName: "query_redeem_record" },
+      onRequest: saasGuard(ctx, "redeem", "records"),
+    },
+    async (request, reply) => {
+      const caller = request.caller;
+      if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
+      if (request.validationError) {
+        return send(request, reply, rowReply(GATEWAY_ROWS.redeem.schema, request.id), request.validationError.message);
+      }
+      const outcome = await queryRedeemRecord(
+        {
+          caller: callerDeps(ctx),
+          reads: ctx.system.store.primary,
+          clock: ctx.system.clock,
+          cancelWindowSeconds: ctx.system.cancelDeps.cancelWindowSeconds,
+        },
+        caller,
+        request.body as Static<typeof RecordsBody>,
+        request.id,
+      );
+      return send(request, reply, outcome.reply, outcome.cause);
     },
   );
 }

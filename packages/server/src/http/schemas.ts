@@ -99,3 +99,48 @@ export const QrBody = Type.Object({
   shop_order_id: Type.String({ pattern: "^[0-9]{1,19}$" }),
   ttl: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
 });
+
+export const CancelBody = Type.Object({
+  merchant_id: Str(64),
+  third_shop_id: Str(64, 1),
+  redeem_id: Str(64),
+  locale: Type.Optional(Str(35)),
+});
+
+export const CancelResponse = Type.Object({
+  data: Type.Object({ redeem_id: Type.Optional(Type.String()), cancel_time: Type.Optional(Type.Integer()) }),
+  error: ErrorObject,
+});
+
+export const RecordsBody = Type.Object({
+  merchant_id: Str(64),
+  third_shop_id: Type.Optional(Str(64, 1)),
+  start_time: Type.Integer({ minimum: 0, maximum: 253402300799 }),
+  end_time: Type.Integer({ minimum: 0, maximum: 253402300799 }),
+  cursor: Str(64, 1),
+  size: Type.Integer({ minimum: 1, maximum: 100 }),
+});
+
+export const RecordsResponse = Type.Object({
+  data: Type.Object({
+    records: Type.Optional(
+      Type.Array(
+        Type.Object({
+          redeem_id: Type.String(),
+          shop_order_id: Type.String(),
+          codes: Type.Array(Type.String()),
+          item_order_ids: Type.Array(Type.String()),
+          third_shop_id: Type.String(),
+          redeem_time: Type.Integer(),
+          redemption_source: Type.Integer(),
+          status: Type.Union([Type.Literal("REDEEMED"), Type.Literal("CANCELLED")]),
+          cancel_time: Type.Integer({ description: "0 while not cancelled" }),
+          can_cancel: Type.Boolean(),
+        }),
+      ),
+    ),
+    cursor: Type.Optional(Type.String()),
+    has_more: Type.Optional(Type.Boolean()),
+  }),
+  error: ErrorObject,
+});

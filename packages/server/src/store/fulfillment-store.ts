@@ -11,6 +11,7 @@ import type {
   FulfillmentStore,
   FulfillmentTx,
   ReadContext,
+  RedemptionPageQuery,
   TransactionOptions,
   VoucherRedemptionFields,
 } from "../core/ports.js";
@@ -294,6 +295,44 @@ class KyselyReads implements FulfillmentReads {
     this.check(ctx);
     const r = await this.db.selectFrom("redemptions").selectAll().where("redeem_id", "=", redeemId).executeTakeFirst();
     return r ? toRedemption(r) : null;
+  }
+
+  async expiredUnusedItems(now: number, limit: number): Promise<{ merchantId: string; shopOrderId: string; itemOrderId: string }[]> {
+    const rows = await this.db
+      .selectFrom("vouchers as v")
+      .innerJoin("products as p", "p.product_id", "v.product_id")
+      .innerJoin("sub_fulfillment_orders as s", "s.item_order_id", "v.item_order_id")
+      .select(["v.merchant_id", "v.shop_order_id", "v.item_order_id"])
+      .where("v.status", "=", "WAIT_FULFILL")
+      .where("s.status", "=", "WAIT_FULFILL")
+      .where("v.end_time", "<=", String(now))
+      .where("p.auto_refund_expired", "=", true)
+      .orderBy("v.shop_order_id")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ merchantId: r.merchant_id, shopOrderId: r.shop_order_id, itemOrderId: r.item_order_id }));
+  }
+
+  async redemptionPage(q: RedemptionPageQuery, ctx: ReadContext): Promise<RedemptionRecord[]> {
+    this.check(ctx);
+    let query = this.db
+      .selectFrom("redemptions")
+      .selectAll()
+      .where("merchant_id", "=", q.merchantId)
+      .where("redeem_time", ">=", String(q.startTime))
+      .where("redeem_time", "<", String(q.endTime));
+    if (q.thirdShopId !== null) query = query.where("third_shop_id", "=", q.thirdShopId);
+    if (q.after) {
+      const after = q.after;
+      query = query.where((eb) =>
+        eb.or([
+          eb("redeem_time", "<", String(after.redeemTime)),
+          eb.and([eb("redeem_time", "=", String(after.redeemTime)), eb("redeem_id", "<", after.redeemId)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy("redeem_time", "desc").orderBy("redeem_id", "desc").limit(q.size).execute();
+    return rows.map(toRedemption);
   }
 
   async afterSaleOrder(afterSaleOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord | null> {

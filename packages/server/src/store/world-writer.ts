@@ -78,6 +78,26 @@ export class WorldWriteTx {
     return true;
   }
 
+  /** Revokes a grant and every token issued under it; false when there is no such grant. */
+  async revokeGrant(clientKey: string, merchantId: string, now: number): Promise<boolean> {
+    const app = await this.db.selectFrom("apps").select("app_id").where("client_key", "=", clientKey).executeTakeFirst();
+    if (!app) return false;
+    const r = await this.db
+      .updateTable("grants")
+      .set((eb) => ({ revoked_at: now, version: eb("version", "+", 1) }))
+      .where("app_id", "=", app.app_id)
+      .where("merchant_id", "=", merchantId)
+      .executeTakeFirst();
+    await this.db
+      .updateTable("oauth_tokens")
+      .set({ revoked_at: now })
+      .where("app_id", "=", app.app_id)
+      .where("merchant_id", "=", merchantId)
+      .where("revoked_at", "is", null)
+      .execute();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   async upsertHoliday(country: string, date: string, name: string): Promise<void> {
     await this.db
       .insertInto("holidays")
