@@ -5,6 +5,7 @@ import type { RealClock } from "./core/ports.js";
 import { sweepExpiredRefunds } from "./core/after-sale.js";
 import { QrCodec } from "./gateway/qr-codec.js";
 import { RateLimiter } from "./gateway/rate-limiter.js";
+import { installDevices } from "./devices/index.js";
 import { installEventDelivery } from "./events/index.js";
 import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
@@ -54,6 +55,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       operatorToken: operator.token,
     };
     const app = await buildApp(context, opts.logLevel ? { logLevel: opts.logLevel } : {});
+    await installDevices(app, context);
     const events = await installEventDelivery(app, context);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

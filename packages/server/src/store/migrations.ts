@@ -2,6 +2,7 @@
  * One set of migrations for PGlite and PostgreSQL 15: nothing newer than 15, one statement
  * per entry (PGlite runs one statement per query). Append only; never edit a shipped entry.
  */
+import { DEVICE_MIGRATIONS } from "./migrations-devices.js";
 import { EVENT_MIGRATIONS } from "./migrations-events.js";
 
 export interface Migration {
@@ -203,4 +204,4 @@ const CORE_MIGRATIONS: readonly Migration[] = [
 ];
 
 /** Every migration, in id order. Event delivery keeps its own list (ids 3, 5, 7, …) so it can grow apart. */
-export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...EVENT_MIGRATIONS].sort((a, b) => a.id - b.id);
+export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...EVENT_MIGRATIONS, ...DEVICE_MIGRATIONS].sort((a, b) => a.id - b.id);
