@@ -2,6 +2,7 @@
  * `npm start`: one process serving everything. Flags: --sandbox, --demo (load the demo world),
  * --port N, --host H, --database-url URL, --data-dir DIR.
  */
+import { resolve } from "node:path";
 import { configFromEnv } from "./config.js";
 import { DEMO, demoWorld } from "./demo-world.js";
 import { loadWorld } from "./sandbox/world-loader.js";
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     `ttls-fulfill listening on ${u}  (database: ${server.system.database.kind}${config.sandbox ? ", sandbox" : ""})`,
     `  OpenAPI:        ${u}/openapi.json`,
     server.operatorTokenPath
-      ? `  operator token: in ${server.operatorTokenPath}`
+      ? `  operator token: in ${resolve(server.operatorTokenPath)}`
       : "  operator token: from FULFILL_OPERATOR_TOKEN",
   ];
   if (args.includes("--demo")) {
