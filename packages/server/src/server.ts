@@ -27,6 +27,7 @@ export interface StartOptions {
   /** Keep everything in memory (tests): no data folder. */
   readonly memory?: boolean;
   readonly logLevel?: string;
+  readonly logStream?: NodeJS.WritableStream;
   readonly realClock?: RealClock;
   /** An already opened system (tests that share one). */
   readonly system?: System;
@@ -54,7 +55,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       limiter: new RateLimiter(config.rateLimitPerSecond, system.realClock),
       operatorToken: operator.token,
     };
-    const app = await buildApp(context, opts.logLevel ? { logLevel: opts.logLevel } : {});
+    const app = await buildApp(context, {
+      ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+      ...(opts.logStream ? { logStream: opts.logStream } : {}),
+    });
     await installDevices(app, context);
     const events = await installEventDelivery(app, context);
     await app.listen({ port: config.port, host: config.host });

@@ -32,6 +32,8 @@ export const LOG_REDACT = [
 
 export interface AppOptions {
   readonly logLevel?: string;
+  /** Where log lines go (tests capture them to prove no secret is ever written). */
+  readonly logStream?: NodeJS.WritableStream;
 }
 
 export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -39,6 +41,7 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     logger: {
       level: opts.logLevel ?? process.env.LOG_LEVEL ?? "info",
       redact: { paths: LOG_REDACT, censor: "[redacted]" },
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
     genReqId: () => newLogId(),
     requestIdLogLabel: "log_id",

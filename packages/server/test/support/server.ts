@@ -40,7 +40,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(database: TestDatabase, overrides: Partial<Config> = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Capture every log line (at level debug) instead of silencing the log. */
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+export async function startTestServer(database: TestDatabase, overrides: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const config: Config = {
     ...configFromEnv({}),
     port: 0,
@@ -53,7 +58,12 @@ export async function startTestServer(database: TestDatabase, overrides: Partial
   const system = await database.open({ deadlineMs: config.coreDeadlineMs });
   let server: RunningServer;
   try {
-    server = await startServer(config, { memory: true, logLevel: process.env.TEST_LOG_LEVEL ?? "silent", system });
+    server = await startServer(config, {
+      memory: true,
+      logLevel: options.logStream ? "trace" : (process.env.TEST_LOG_LEVEL ?? "silent"),
+      system,
+      ...(options.logStream ? { logStream: options.logStream } : {}),
+    });
   } catch (err) {
     await system.close();
     throw err;
