@@ -5,6 +5,7 @@ import type { RealClock } from "./core/ports.js";
 import { sweepExpiredRefunds } from "./core/after-sale.js";
 import { QrCodec } from "./gateway/qr-codec.js";
 import { RateLimiter } from "./gateway/rate-limiter.js";
+import { RequestLogWriter } from "./gateway/request-log-writer.js";
 import { installDevices } from "./devices/index.js";
 import { installEventDelivery } from "./events/index.js";
 import { buildApp } from "./http/app.js";
@@ -47,10 +48,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }));
   try {
     const operator = loadToken(config.operatorToken, dataDir, "operator.token");
+    const gateway = new KyselyGatewayStore(system.database.db, system.faults);
     const context: HttpContext = {
       system,
       config,
-      gateway: new KyselyGatewayStore(system.database.db, system.faults),
+      gateway,
+      requestLog: new RequestLogWriter(gateway, () => undefined),
       qr: new QrCodec(loadKey(config.qrKey, dataDir, "qr.key")),
       limiter: new RateLimiter(config.rateLimitPerSecond, system.realClock),
       operatorToken: operator.token,

@@ -64,7 +64,7 @@ export interface GatewayStore {
   claimIdempotencyKey(appId: string, merchantId: string, key: string, bodyHash: string, nowMs: number, expiredBeforeMs: number, staleBeforeMs: number): Promise<IdempotencyRecord | null>;
   finishIdempotencyKey(appId: string, merchantId: string, key: string, response: StoredResponse): Promise<void>;
   releaseIdempotencyKey(appId: string, merchantId: string, key: string): Promise<void>;
-  insertRequestLog(entry: RequestLogEntry): Promise<void>;
+  insertRequestLogs(entries: readonly RequestLogEntry[]): Promise<void>;
   requestLog(logId: string): Promise<RequestLogEntry | null>;
   purgeRequestLog(before: number): Promise<number>;
   purgeIdempotencyKeys(beforeMs: number): Promise<number>;

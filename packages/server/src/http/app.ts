@@ -66,41 +66,61 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     reply.header("Cache-Control", "no-store");
   });
 
+  app.addHook("onClose", async () => {
+    await ctx.requestLog.flush();
+  });
+
   app.addHook("onResponse", async (request, reply) => {
     const o = request.outcome;
     if (!o) return;
-    ctx.gateway
-      .insertRequestLog({
-        logId: request.id,
-        endpoint: o.endpoint,
-        appId: o.appId,
-        merchantId: o.merchantId,
-        outcomeRow: o.row,
-        httpStatus: reply.statusCode,
-        durationMs: Math.max(0, Math.round(reply.elapsedTime)),
-        cause: o.cause?.slice(0, 1000) ?? null,
-        redeemId: o.redeemId,
-        createdAt: Math.floor(ctx.system.realClock.nowMs() / 1000),
-      })
-      .catch((err) => request.log.warn({ err: { message: (err as Error).message } }, "request log write failed"));
+    ctx.requestLog.add({
+      logId: request.id,
+      endpoint: o.endpoint,
+      appId: o.appId,
+      merchantId: o.merchantId,
+      outcomeRow: o.row,
+      httpStatus: reply.statusCode,
+      durationMs: Math.max(0, Math.round(reply.elapsedTime)),
+      cause: o.cause?.slice(0, 1000) ?? null,
+      redeemId: o.redeemId,
+      createdAt: Math.floor(ctx.system.realClock.nowMs() / 1000),
+    });
   });
 
   // The one place that maps thrown errors to HTTP. On the SaaS endpoints a body the parser
   // refuses (not JSON, wrong content type, too large, empty) answers the schema row.
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const endpoint = request.routeOptions.config?.endpoint;
-    const clientError = typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500;
+    const clientError =
+      typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500;
     if (endpoint && clientError) {
-      return send(request, reply, rowReply(GATEWAY_ROWS[endpoint].schema, request.id), `${error.code ?? "body"}: ${error.message}`);
+      return send(
+        request,
+        reply,
+        rowReply(GATEWAY_ROWS[endpoint].schema, request.id),
+        `${error.code ?? "body"}: ${error.message}`,
+      );
     }
     if (clientError) {
-      return send(request, reply, genericReply("invalid_params", request.id, error.message.slice(0, 200)), error.code ?? null);
+      return send(
+        request,
+        reply,
+        genericReply("invalid_params", request.id, error.message.slice(0, 200)),
+        error.code ?? null,
+      );
     }
     request.log.error({ err: { message: error.message, code: error.code } }, "unexpected error");
-    return send(request, reply, genericReply("internal_error", request.id), `${error.name}: ${error.message}`);
+    return send(
+      request,
+      reply,
+      genericReply("internal_error", request.id),
+      `${error.name}: ${error.message}`,
+    );
   });
 
-  app.setNotFoundHandler((request, reply) => send(request, reply, genericReply("not_found", request.id), "no route"));
+  app.setNotFoundHandler((request, reply) =>
+    send(request, reply, genericReply("not_found", request.id), "no route"),
+  );
 
   await app.register(swagger, {
     openapi: {
@@ -113,20 +133,28 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
       },
       components: {
         securitySchemes: {
-          bearer: { type: "http", scheme: "bearer", description: "SaaS access token, or the operator token for sandbox/platform routes" },
+          bearer: {
+            type: "http",
+            scheme: "bearer",
+            description: "SaaS access token, or the operator token for sandbox/platform routes",
+          },
         },
       },
     },
   });
 
-  app.get("/healthz", { schema: { tags: ["ops"], summary: "Up, and the database reachable" } }, async (_request, reply) => {
-    try {
-      await sql`SELECT 1`.execute(ctx.system.database.db);
-      return reply.send({ status: "ok", database: ctx.system.database.kind });
-    } catch {
-      return reply.code(503).send({ status: "unavailable" });
-    }
-  });
+  app.get(
+    "/healthz",
+    { schema: { tags: ["ops"], summary: "Up, and the database reachable" } },
+    async (_request, reply) => {
+      try {
+        await sql`SELECT 1`.execute(ctx.system.database.db);
+        return reply.send({ status: "ok", database: ctx.system.database.kind });
+      } catch {
+        return reply.code(503).send({ status: "unavailable" });
+      }
+    },
+  );
 
   app.get("/openapi.json", { schema: { hide: true } }, async (_request, reply) => {
     const doc = app.swagger() as unknown as Record<string, unknown>;

@@ -2,6 +2,7 @@
 import type { Config } from "../config.js";
 import type { QrCodec } from "../gateway/qr-codec.js";
 import type { RateLimiter } from "../gateway/rate-limiter.js";
+import type { RequestLogWriter } from "../gateway/request-log-writer.js";
 import type { KyselyGatewayStore } from "../store/gateway-store.js";
 import type { System } from "../system.js";
 
@@ -11,6 +12,7 @@ export interface HttpContext {
   readonly gateway: KyselyGatewayStore;
   readonly qr: QrCodec;
   readonly limiter: RateLimiter;
+  readonly requestLog: RequestLogWriter;
   readonly operatorToken: string;
 }
 

@@ -156,21 +156,25 @@ export class KyselyGatewayStore implements GatewayStore {
       .execute();
   }
 
-  async insertRequestLog(e: RequestLogEntry): Promise<void> {
+  async insertRequestLogs(entries: readonly RequestLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     await this.db
       .insertInto("request_log")
-      .values({
-        log_id: e.logId,
-        endpoint: e.endpoint,
-        app_id: e.appId,
-        merchant_id: e.merchantId,
-        outcome_row: e.outcomeRow,
-        http_status: e.httpStatus,
-        duration_ms: e.durationMs,
-        cause: e.cause,
-        redeem_id: e.redeemId,
-        created_at: e.createdAt,
-      })
+      .values(
+        entries.map((e) => ({
+          log_id: e.logId,
+          endpoint: e.endpoint,
+          app_id: e.appId,
+          merchant_id: e.merchantId,
+          outcome_row: e.outcomeRow,
+          http_status: e.httpStatus,
+          duration_ms: e.durationMs,
+          cause: e.cause,
+          redeem_id: e.redeemId,
+          created_at: e.createdAt,
+        })),
+      )
+      .onConflict((oc) => oc.column("log_id").doNothing())
       .execute();
   }
 
