@@ -48,7 +48,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }));
   try {
     const operator = loadToken(config.operatorToken, dataDir, "operator.token");
-    const gateway = new KyselyGatewayStore(system.database.db, system.faults);
+    const gateway = new KyselyGatewayStore(system.database.db, system.faults, system.cache);
     const context: HttpContext = {
       system,
       config,

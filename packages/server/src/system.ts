@@ -17,6 +17,7 @@ import { FaultBoard } from "./store/faults.js";
 import { KyselyFulfillmentStore } from "./store/fulfillment-store.js";
 import { FaultyIdSource, Snowflake } from "./store/ids.js";
 import { loadKey } from "./store/keys.js";
+import { ReadCache } from "./store/read-cache.js";
 import { WorldWriter } from "./store/world-writer.js";
 
 export interface SystemOptions {
@@ -28,6 +29,8 @@ export interface SystemOptions {
   readonly cancelWindowSeconds?: number;
   readonly realClock?: RealClock;
   readonly poolSize?: number;
+  /** How long rarely-changing reads are cached (ms); 0 disables. Default 1000. */
+  readonly cacheMs?: number;
 }
 
 export interface System {
@@ -40,6 +43,7 @@ export interface System {
   readonly ids: FaultyIdSource;
   readonly secrets: SecretBox;
   readonly world: WorldWriter;
+  readonly cache: ReadCache;
   readonly redeemDeps: RedeemDeps;
   readonly lookupDeps: LookupDeps;
   readonly issueDeps: IssueDeps;
@@ -62,7 +66,8 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
   // Each process takes its own worker number, so ids of processes sharing a database never collide.
   const worker = await sql<{ n: string }>`SELECT nextval('worker_ids') AS n`.execute(database.db);
   const ids = new FaultyIdSource(new Snowflake(Number(worker.rows[0]?.n ?? 0) % 1024, realClock), faults);
-  const store = new KyselyFulfillmentStore(database.db, faults, replica?.db);
+  const cache = new ReadCache(opts.cacheMs ?? Number(process.env.FULFILL_CACHE_MS ?? 1000), () => realClock.nowMs());
+  const store = new KyselyFulfillmentStore(database.db, faults, replica?.db, cache);
   const secrets = new SecretBox(loadKey(opts.secretKey ?? process.env.FULFILL_SECRET_KEY, dataDir, "secret.key"));
   const deadlineMs = opts.deadlineMs ?? 3000;
   return {
@@ -74,7 +79,8 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
     realClock,
     ids,
     secrets,
-    world: new WorldWriter(database.db),
+    world: new WorldWriter(database.db, () => cache.clear()),
+    cache,
     redeemDeps: { store, clock, ids, deadlineMs },
     lookupDeps: { store, clock },
     issueDeps: { store, clock, ids, codes: cryptoCodes },

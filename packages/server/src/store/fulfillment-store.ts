@@ -31,6 +31,7 @@ import type {
 } from "../core/records.js";
 import type { FulfillStatus } from "../domain/status.js";
 import { DependencyUnavailable } from "./faults.js";
+import type { ReadCache } from "./read-cache.js";
 import type { DB } from "./schema.js";
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -138,7 +139,13 @@ class KyselyReads implements FulfillmentReads {
   constructor(
     protected readonly db: Executor,
     protected readonly faults: FaultPoints,
+    /** Only outside transactions: reads inside a transaction always go to the database. */
+    protected readonly cache: ReadCache | null = null,
   ) {}
+
+  #cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.cache ? this.cache.get(key, load) : load();
+  }
 
   /** A read fails here, before its SQL, when its fault point is armed: the same error path as an outage. */
   protected check(ctx: ReadContext): void {
@@ -147,19 +154,23 @@ class KyselyReads implements FulfillmentReads {
 
   async merchant(merchantId: string, ctx: ReadContext): Promise<MerchantRecord | null> {
     this.check(ctx);
-    const r = await this.db.selectFrom("merchants").selectAll().where("merchant_id", "=", merchantId).executeTakeFirst();
-    return r ? { merchantId: r.merchant_id, name: r.name, country: r.country, timezone: r.timezone } : null;
+    return this.#cached(`merchant:${merchantId}`, async () => {
+      const r = await this.db.selectFrom("merchants").selectAll().where("merchant_id", "=", merchantId).executeTakeFirst();
+      return r ? { merchantId: r.merchant_id, name: r.name, country: r.country, timezone: r.timezone } : null;
+    });
   }
 
   async shopByThirdId(merchantId: string, thirdShopId: string, ctx: ReadContext): Promise<ShopRecord | null> {
     this.check(ctx);
-    const r = await this.db
-      .selectFrom("shops")
-      .selectAll()
-      .where("merchant_id", "=", merchantId)
-      .where("third_shop_id", "=", thirdShopId)
-      .executeTakeFirst();
-    return r ? { shopId: r.shop_id, merchantId: r.merchant_id, thirdShopId: r.third_shop_id, name: r.name } : null;
+    return this.#cached(`shop:${merchantId}:${thirdShopId}`, async () => {
+      const r = await this.db
+        .selectFrom("shops")
+        .selectAll()
+        .where("merchant_id", "=", merchantId)
+        .where("third_shop_id", "=", thirdShopId)
+        .executeTakeFirst();
+      return r ? { shopId: r.shop_id, merchantId: r.merchant_id, thirdShopId: r.third_shop_id, name: r.name } : null;
+    });
   }
 
   async vouchersByCodes(merchantId: string, codes: readonly string[], ctx: ReadContext): Promise<VoucherRecord[]> {
@@ -274,21 +285,27 @@ class KyselyReads implements FulfillmentReads {
   async productImages(productIds: readonly string[], ctx: ReadContext): Promise<{ productId: string; imageUrl: string }[]> {
     this.check(ctx);
     if (productIds.length === 0) return [];
-    const rows = await this.db.selectFrom("products").select(["product_id", "image_url"]).where("product_id", "in", productIds).execute();
-    return rows.map((r) => ({ productId: r.product_id, imageUrl: r.image_url }));
+    return this.#cached(`images:${productIds.join(",")}`, async () => {
+      const rows = await this.db.selectFrom("products").select(["product_id", "image_url"]).where("product_id", "in", productIds).execute();
+      return rows.map((r) => ({ productId: r.product_id, imageUrl: r.image_url }));
+    });
   }
 
   async products(productIds: readonly string[], ctx: ReadContext): Promise<ProductRecord[]> {
     this.check(ctx);
     if (productIds.length === 0) return [];
-    const rows = await this.db.selectFrom("products").selectAll().where("product_id", "in", productIds).execute();
-    return rows.map((r) => toProduct(r as unknown as Record<string, unknown>));
+    return this.#cached(`products:${productIds.join(",")}`, async () => {
+      const rows = await this.db.selectFrom("products").selectAll().where("product_id", "in", productIds).execute();
+      return rows.map((r) => toProduct(r as unknown as Record<string, unknown>));
+    });
   }
 
   async holidays(country: string, ctx: ReadContext): Promise<Holiday[]> {
     this.check(ctx);
-    const rows = await this.db.selectFrom("holidays").select(["date", "name"]).where("country", "=", country).execute();
-    return rows.map((r) => ({ date: r.date, name: r.name }));
+    return this.#cached(`holidays:${country}`, async () => {
+      const rows = await this.db.selectFrom("holidays").select(["date", "name"]).where("country", "=", country).execute();
+      return rows.map((r) => ({ date: r.date, name: r.name }));
+    });
   }
 
   async redemption(redeemId: string, ctx: ReadContext): Promise<RedemptionRecord | null> {
@@ -532,9 +549,10 @@ export class KyselyFulfillmentStore implements FulfillmentStore {
     readonly db: Kysely<DB>,
     readonly faults: FaultPoints,
     replicaDb?: Kysely<DB>,
+    readonly cache: ReadCache | null = null,
   ) {
-    this.primary = new KyselyReads(db, faults);
-    this.replica = replicaDb ? new KyselyReads(replicaDb, faults) : this.primary;
+    this.primary = new KyselyReads(db, faults, cache);
+    this.replica = replicaDb ? new KyselyReads(replicaDb, faults, cache) : this.primary;
   }
 
   transaction<T>(fn: (tx: FulfillmentTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {

@@ -11,6 +11,7 @@ import type {
   TokenRecord,
 } from "../gateway/ports.js";
 import { DependencyUnavailable } from "./faults.js";
+import type { ReadCache } from "./read-cache.js";
 import type { DB } from "./schema.js";
 
 function toApp(r: { app_id: string; client_key: string; client_secret_enc: string; name: string; webhook_url: string | null }): AppRecord {
@@ -21,7 +22,12 @@ export class KyselyGatewayStore implements GatewayStore {
   constructor(
     readonly db: Kysely<DB>,
     readonly faults: FaultPoints,
+    readonly cache: ReadCache | null = null,
   ) {}
+
+  #cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.cache ? this.cache.get(key, load) : load();
+  }
 
   #check(ctx: ReadContext): void {
     if (ctx.fault && this.faults.fires(ctx.fault, ctx.merchantId)) throw new DependencyUnavailable(ctx.fault);
@@ -34,12 +40,18 @@ export class KyselyGatewayStore implements GatewayStore {
 
   async app(appId: string, ctx: ReadContext): Promise<AppRecord | null> {
     this.#check(ctx);
-    const r = await this.db.selectFrom("apps").selectAll().where("app_id", "=", appId).executeTakeFirst();
-    return r ? toApp(r) : null;
+    return this.#cached(`app:${appId}`, async () => {
+      const r = await this.db.selectFrom("apps").selectAll().where("app_id", "=", appId).executeTakeFirst();
+      return r ? toApp(r) : null;
+    });
   }
 
   async grant(appId: string, merchantId: string, ctx: ReadContext): Promise<GrantRecord | null> {
     this.#check(ctx);
+    return this.#cached(`grant:${appId}:${merchantId}`, () => this.#grant(appId, merchantId));
+  }
+
+  async #grant(appId: string, merchantId: string): Promise<GrantRecord | null> {
     const r = await this.db
       .selectFrom("grants")
       .selectAll()
@@ -52,6 +64,10 @@ export class KyselyGatewayStore implements GatewayStore {
   }
 
   async token(tokenHash: string): Promise<TokenRecord | null> {
+    return this.#cached(`token:${tokenHash}`, () => this.#token(tokenHash));
+  }
+
+  async #token(tokenHash: string): Promise<TokenRecord | null> {
     const r = await this.db.selectFrom("oauth_tokens").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
     return r
       ? {

@@ -212,8 +212,15 @@ export class WorldWriteTx {
 }
 
 export class WorldWriter {
-  constructor(readonly db: Kysely<DB>) {}
-  inTransaction<T>(fn: (w: WorldWriteTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new WorldWriteTx(trx)));
+  constructor(
+    readonly db: Kysely<DB>,
+    /** Called after every commit: the read caches forget what may have changed. */
+    readonly afterCommit: () => void = () => undefined,
+  ) {}
+
+  async inTransaction<T>(fn: (w: WorldWriteTx) => Promise<T>): Promise<T> {
+    const result = await this.db.transaction().execute((trx) => fn(new WorldWriteTx(trx)));
+    this.afterCommit();
+    return result;
   }
 }
