@@ -17,6 +17,8 @@ export interface Config {
   readonly cancelWindowSeconds: number;
   readonly requestLogDays: number;
   readonly bodyLimitBytes: number;
+  /** Unknown typed codes allowed per app and merchant per minute before lookups are throttled. */
+  readonly missBudgetPerMinute: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -45,5 +47,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     cancelWindowSeconds: int(env.FULFILL_CANCEL_WINDOW, 3600, "FULFILL_CANCEL_WINDOW"),
     requestLogDays: int(env.FULFILL_REQUEST_LOG_DAYS, 30, "FULFILL_REQUEST_LOG_DAYS"),
     bodyLimitBytes: 64 * 1024,
+    missBudgetPerMinute: int(env.FULFILL_MISS_BUDGET, 300, "FULFILL_MISS_BUDGET"),
   };
 }

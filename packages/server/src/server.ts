@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
 import type { RealClock } from "./core/ports.js";
 import { sweepExpiredRefunds } from "./core/after-sale.js";
+import { EnumerationGuard } from "./gateway/enumeration-guard.js";
 import { QrCodec } from "./gateway/qr-codec.js";
 import { RateLimiter } from "./gateway/rate-limiter.js";
 import { RequestLogWriter } from "./gateway/request-log-writer.js";
@@ -48,6 +49,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }));
   try {
     const operator = loadToken(config.operatorToken, dataDir, "operator.token");
+    let appLog: FastifyInstance["log"] | undefined;
     const gateway = new KyselyGatewayStore(system.database.db, system.faults, system.cache);
     const context: HttpContext = {
       system,
@@ -56,6 +58,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       requestLog: new RequestLogWriter(gateway, () => undefined),
       qr: new QrCodec(loadKey(config.qrKey, dataDir, "qr.key")),
       limiter: new RateLimiter(config.rateLimitPerSecond, system.realClock),
+      enumeration: new EnumerationGuard(config.missBudgetPerMinute, 60_000, system.realClock, (alert) =>
+        appLog?.warn({ alert: { app_id: alert.appId, merchant_id: alert.merchantId, misses: alert.misses } }, "code enumeration suspected: lookups throttled"),
+      ),
       operatorToken: operator.token,
     };
     const app = await buildApp(context, {
@@ -63,6 +68,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
     });
     await installDevices(app, context);
+    appLog = app.log;
     const events = await installEventDelivery(app, context);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

@@ -3,6 +3,7 @@ import { type LookupDeps, type LookupOutcome, lookupByCodes, lookupByQr } from "
 import { type Authorized, authorize, type Caller, type CallerDeps } from "./caller.js";
 import { toCodeItem } from "./code-item.js";
 import { type Reply, rowReply, successReply, genericReply } from "./envelope.js";
+import type { EnumerationGuard } from "./enumeration-guard.js";
 import type { QrCodec } from "./qr-codec.js";
 
 export interface QueryBody {
@@ -17,10 +18,13 @@ export interface QueryDeps {
   readonly caller: CallerDeps;
   readonly lookup: LookupDeps;
   readonly qr: QrCodec;
+  readonly enumeration: EnumerationGuard;
 }
 
 export interface Outcome {
   readonly reply: Reply;
+  /** Seconds for a Retry-After header (a throttled answer). */
+  readonly retryAfter?: number;
   readonly cause: string | null;
   readonly redeemId?: string | null;
 }
@@ -52,7 +56,13 @@ export async function getCodeItemList(deps: QueryDeps, caller: Caller, body: Que
 
   let outcome: LookupOutcome;
   if (hasCodes) {
-    outcome = await lookupByCodes(deps.lookup, scope, [...new Set(body.code_list as string[])]);
+    const wait = deps.enumeration.blocked(caller.appId, caller.merchantId);
+    if (wait !== null) {
+      return { reply: genericReply("rate_limit_exceeded", logId), cause: "too many unknown codes: enumeration throttled", retryAfter: wait };
+    }
+    const codes = [...new Set(body.code_list as string[])];
+    outcome = await lookupByCodes(deps.lookup, scope, codes);
+    if (!outcome.ok && outcome.row === "G5") deps.enumeration.miss(caller.appId, caller.merchantId, codes.length);
   } else {
     const opened = deps.qr.open(body.qr_info as string);
     if (!opened.ok) return { reply: rowReply(opened.row, logId), cause: opened.cause };

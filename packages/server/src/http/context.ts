@@ -1,5 +1,6 @@
 /** Everything the HTTP layer needs, built once per process. */
 import type { Config } from "../config.js";
+import type { EnumerationGuard } from "../gateway/enumeration-guard.js";
 import type { QrCodec } from "../gateway/qr-codec.js";
 import type { RateLimiter } from "../gateway/rate-limiter.js";
 import type { RequestLogWriter } from "../gateway/request-log-writer.js";
@@ -12,6 +13,7 @@ export interface HttpContext {
   readonly gateway: KyselyGatewayStore;
   readonly qr: QrCodec;
   readonly limiter: RateLimiter;
+  readonly enumeration: EnumerationGuard;
   readonly requestLog: RequestLogWriter;
   readonly operatorToken: string;
 }

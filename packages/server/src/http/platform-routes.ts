@@ -11,6 +11,24 @@ export function platformRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const guard = operatorGuard(ctx);
 
   app.get(
+    "/platform/alerts",
+    { onRequest: guard, schema: { tags: ["platform"], summary: "Operator alerts of this process: suspected code enumeration" } },
+    async (request, reply) =>
+      reply.send(
+        okEnvelope(request, {
+          alerts: ctx.enumeration.alerts.map((a) => ({
+            type: "code_enumeration",
+            at: Math.floor(a.at / 1000),
+            app_id: a.appId,
+            merchant_id: a.merchantId,
+            misses: a.misses,
+            window_seconds: a.windowMs / 1000,
+          })),
+        }),
+      ),
+  );
+
+  app.get(
     "/platform/logs/:log_id",
     {
       onRequest: guard,

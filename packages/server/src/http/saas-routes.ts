@@ -35,7 +35,16 @@ function callerDeps(ctx: HttpContext) {
   return { gateway: ctx.gateway, reads: ctx.system.store.primary, clock: ctx.system.clock };
 }
 
-/** Steps 1 and 2 of the gateway, before the body is read: the token, then the rate limit. */
+/** The media type of a Content-Type header, lowercased, without its parameters. */
+function mediaType(header: string | undefined): string {
+  return (header ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+/**
+ * Steps 1 and 2 of the gateway, before the body is read: the token, then the rate limit; then the
+ * start of step 3: a body that is not `application/json` (a form, text, none) is the endpoint's
+ * schema row, whatever a content-type parser would make of it (CONTRACT.md section 2).
+ */
 export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint, limitName: string = endpoint) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const auth = await authenticate(callerDeps(ctx), request.headers.authorization, endpoint);
@@ -48,6 +57,11 @@ export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint, limitName: s
     if (wait !== null) {
       reply.header("Retry-After", String(wait));
       return send(request, reply, genericReply("rate_limit_exceeded", request.id), "rate limit");
+    }
+    const type = mediaType(request.headers["content-type"]);
+    if (type !== "application/json") {
+      const cause = `content type ${JSON.stringify(type.slice(0, 64))} is not application/json`;
+      return send(request, reply, rowReply(GATEWAY_ROWS[endpoint].schema, request.id), cause);
     }
   };
 }
@@ -109,11 +123,12 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
         return send(request, reply, rowReply(GATEWAY_ROWS.query.schema, request.id), request.validationError.message);
       }
       const outcome = await getCodeItemList(
-        { caller: callerDeps(ctx), lookup: ctx.system.lookupDeps, qr: ctx.qr },
+        { caller: callerDeps(ctx), lookup: ctx.system.lookupDeps, qr: ctx.qr, enumeration: ctx.enumeration },
         caller,
         request.body as Static<typeof QueryBody>,
         request.id,
       );
+      if (outcome.retryAfter !== undefined) reply.header("Retry-After", String(outcome.retryAfter));
       return send(request, reply, outcome.reply, outcome.cause);
     },
   );

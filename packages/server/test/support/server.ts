@@ -53,6 +53,7 @@ export async function startTestServer(database: TestDatabase, overrides: Partial
     sandbox: true,
     operatorToken: OPERATOR_TOKEN,
     rateLimitPerSecond: 1_000_000,
+    missBudgetPerMinute: 1_000_000,
     ...overrides,
   };
   const system = await database.open({ deadlineMs: config.coreDeadlineMs });
