@@ -47,8 +47,13 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     requestIdLogLabel: "log_id",
     requestIdHeader: false,
     bodyLimit: ctx.config.bodyLimitBytes,
+    // Slow clients: the whole request (headers and body) must arrive within 10 s, idle
+    // keep-alive connections close after 72 s, headers are at most 16 KB.
     connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    requestTimeout: 10_000,
+    keepAliveTimeout: 72_000,
+    http: { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 },
+    maxParamLength: 200,
     return503OnClosing: true,
     ajv: { customOptions: { allErrors: false } },
   });
@@ -62,7 +67,12 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("X-Tt-Logid", request.id);
+    // Security headers for an API that only ever answers JSON (the POS sets its own CSP).
     reply.header("X-Content-Type-Options", "nosniff");
+    reply.header("X-Frame-Options", "DENY");
+    reply.header("Referrer-Policy", "no-referrer");
+    reply.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    reply.header("Cross-Origin-Resource-Policy", "same-origin");
     reply.header("Cache-Control", "no-store");
   });
 
