@@ -112,6 +112,12 @@ export interface TransactionOptions {
   readonly commitFault?: ReadContext;
   /** When aborted before the commit, the transaction rolls back. */
   readonly signal?: AbortSignal;
+  /**
+   * One snapshot for every read of the transaction (PostgreSQL REPEATABLE READ): the three
+   * records of an item are read as of one instant, and a write that lost to a concurrent
+   * writer fails (serialization failure) instead of acting on a mixed view.
+   */
+  readonly consistentSnapshot?: boolean;
   /** Fault point that stalls the transaction (a slow database) until the signal aborts. */
   readonly stallFault?: ReadContext;
 }

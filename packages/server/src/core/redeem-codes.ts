@@ -218,7 +218,7 @@ async function runRedeem(deps: RedeemDeps, cmd: RedeemCommand, signal: AbortSign
         });
         return ok({ redeemId, redeemTime: now, itemOrderIds: itemIds });
       },
-      { commitFault: ctx("redeem.commit"), signal, stallFault: ctx("redeem.core_timeout") },
+      { commitFault: ctx("redeem.commit"), signal, stallFault: ctx("redeem.core_timeout"), consistentSnapshot: true },
     );
   } catch (err) {
     if (err instanceof StageFailure) return fail(err.row, err.causeText);

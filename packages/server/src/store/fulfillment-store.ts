@@ -556,16 +556,17 @@ export class KyselyFulfillmentStore implements FulfillmentStore {
   }
 
   transaction<T>(fn: (tx: FulfillmentTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const { signal, commitFault, stallFault } = options;
+    const { signal, commitFault, stallFault, consistentSnapshot } = options;
     // A stalled port waits before taking a connection (as when the pool is exhausted), so the
     // embedded database's single connection stays free for others meanwhile.
     const stall =
       stallFault?.fault && this.faults.fires(stallFault.fault, stallFault.merchantId) ? stallUntilAborted(signal) : Promise.resolve();
-    return stall.then(() => this.#run(fn, signal, commitFault));
+    return stall.then(() => this.#run(fn, signal, commitFault, consistentSnapshot === true));
   }
 
-  #run<T>(fn: (tx: FulfillmentTx) => Promise<T>, signal: AbortSignal | undefined, commitFault: ReadContext | undefined): Promise<T> {
-    return this.db.transaction().execute(async (trx) => {
+  #run<T>(fn: (tx: FulfillmentTx) => Promise<T>, signal: AbortSignal | undefined, commitFault: ReadContext | undefined, snapshot: boolean): Promise<T> {
+    const builder = snapshot ? this.db.transaction().setIsolationLevel("repeatable read") : this.db.transaction();
+    return builder.execute(async (trx) => {
       if (signal?.aborted) throw new Error("deadline passed before the transaction started");
       const result = await fn(new KyselyTx(trx, this.faults));
       if (signal?.aborted) throw new Error("deadline passed before commit; rolled back");
