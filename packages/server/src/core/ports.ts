@@ -93,8 +93,24 @@ export interface FulfillmentTx extends FulfillmentReads {
   insertAfterSaleOrder(a: AfterSaleOrderRecord): Promise<void>;
   updateAfterSaleOrder(id: string, from: AfterSaleOrderRecord["status"], to: AfterSaleOrderRecord["status"], at: number): Promise<boolean>;
   insertEvent(e: OutboxEvent): Promise<void>;
+  /**
+   * A redemption's writes in one round trip: the three conditional moves, then the redemption
+   * record and its outbox event only if every record moved. Returns how many records moved
+   * (fewer than 3 × items = a concurrent writer won; the caller rolls back).
+   */
+  commitRedemption(c: RedemptionCommit, ctx: ReadContext): Promise<{ moved: number; written: boolean }>;
   /** Inserts a new shop order with its items; throws on a duplicate code (the caller draws again). */
   insertShopOrder(order: ShopOrderRecord, items: readonly IssuedItem[]): Promise<void>;
+}
+
+export interface RedemptionCommit {
+  readonly vouchers: readonly ConditionalMove[];
+  readonly executions: readonly ConditionalMove[];
+  readonly subs: readonly ConditionalMove[];
+  readonly fields: VoucherRedemptionFields;
+  readonly redemption: RedemptionRecord;
+  /** The event; its user_id is the shop order's, read in the same statement. */
+  readonly event: Omit<OutboxEvent, "userId">;
 }
 
 export interface IssuedItem {

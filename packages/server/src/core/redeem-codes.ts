@@ -159,63 +159,56 @@ async function runRedeem(deps: RedeemDeps, cmd: RedeemCommand, signal: AbortSign
           throw new StageFailure("R33", describeError(err));
         }
 
-        const lost = await stage("R34", async () => {
-          await tx.lockVouchers(itemIds);
-          const moves = (records: { itemOrderId: string; version: number }[]): ConditionalMove[] =>
-            records.map((r) => ({ itemOrderId: r.itemOrderId, fromVersion: r.version, fromStatus: "WAIT_FULFILL", toStatus: "FINISH" }));
-          const updateCtx = ctx("redeem.update_conflict");
-          const source = cmd.source ?? REDEMPTION_SOURCE.SAAS;
-          const moved =
-            (await tx.moveVouchers(moves(ordered), {
-              redeemId,
-              redeemedShopId: cmd.shopId,
-              redeemedThirdShopId: cmd.thirdShopId,
-              redemptionSource: source,
-              redeemTime: now,
-            }, updateCtx)) +
-            (await tx.moveExecutionOrders(moves(itemIds.map((id) => execById.get(id) as { itemOrderId: string; version: number })), updateCtx)) +
-            (await tx.moveSubOrders(moves(itemIds.map((id) => subById.get(id) as { itemOrderId: string; version: number })), updateCtx));
-          return moved !== itemIds.length * 3;
-        });
-        if (lost) throw new StageFailure("R34", "a conditional update matched fewer records than it moved: a concurrent writer won");
-
         const source = cmd.source ?? REDEMPTION_SOURCE.SAAS;
         const codes = ordered.map((v) => v.code);
-        await stage("R34", async () => {
-          await tx.insertRedemption({
-            redeemId,
-            shopOrderId: cmd.shopOrderId,
-            appId: cmd.appId,
-            merchantId,
-            shopId: cmd.shopId,
-            thirdShopId: cmd.thirdShopId,
-            source,
-            codes,
-            itemOrderIds: itemIds,
-            redeemTime: now,
-            status: "REDEEMED",
-            cancelTime: null,
-          });
-          const order = await tx.shopOrder(merchantId, cmd.shopOrderId, ctx(null));
-          await tx.insertEvent({
-            eventId,
-            eventType: "ttls.fulfill.redeem.result",
-            shopOrderId: cmd.shopOrderId,
-            merchantId,
-            appId: cmd.appId,
-            userId: order?.userId ?? "0",
-            createTime: now,
-            content: {
-              shop_order_id: cmd.shopOrderId,
-              redeem_id: redeemId,
-              item_ids: itemIds,
-              codes,
-              third_shop_id: cmd.thirdShopId,
-              redeem_time: now,
-              redemption_source: source,
+        const moves = (records: { itemOrderId: string; version: number }[]): ConditionalMove[] =>
+          records.map((r) => ({ itemOrderId: r.itemOrderId, fromVersion: r.version, fromStatus: "WAIT_FULFILL", toStatus: "FINISH" }));
+        const outcome = await stage("R34", async () => {
+          await tx.lockVouchers(itemIds);
+          return tx.commitRedemption(
+            {
+              vouchers: moves(ordered),
+              executions: moves(itemIds.map((id) => execById.get(id) as { itemOrderId: string; version: number })),
+              subs: moves(itemIds.map((id) => subById.get(id) as { itemOrderId: string; version: number })),
+              fields: { redeemId, redeemedShopId: cmd.shopId, redeemedThirdShopId: cmd.thirdShopId, redemptionSource: source, redeemTime: now },
+              redemption: {
+                redeemId,
+                shopOrderId: cmd.shopOrderId,
+                appId: cmd.appId,
+                merchantId,
+                shopId: cmd.shopId,
+                thirdShopId: cmd.thirdShopId,
+                source,
+                codes,
+                itemOrderIds: itemIds,
+                redeemTime: now,
+                status: "REDEEMED",
+                cancelTime: null,
+              },
+              event: {
+                eventId,
+                eventType: "ttls.fulfill.redeem.result",
+                shopOrderId: cmd.shopOrderId,
+                merchantId,
+                appId: cmd.appId,
+                createTime: now,
+                content: {
+                  shop_order_id: cmd.shopOrderId,
+                  redeem_id: redeemId,
+                  item_ids: itemIds,
+                  codes,
+                  third_shop_id: cmd.thirdShopId,
+                  redeem_time: now,
+                  redemption_source: source,
+                },
+              },
             },
-          });
+            ctx("redeem.update_conflict"),
+          );
         });
+        if (outcome.moved !== itemIds.length * 3 || !outcome.written) {
+          throw new StageFailure("R34", "a conditional update matched fewer records than it moved: a concurrent writer won");
+        }
         return ok({ redeemId, redeemTime: now, itemOrderIds: itemIds });
       },
       { commitFault: ctx("redeem.commit"), signal, stallFault: ctx("redeem.core_timeout"), consistentSnapshot: true },

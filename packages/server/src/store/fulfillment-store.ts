@@ -11,6 +11,7 @@ import type {
   FulfillmentStore,
   FulfillmentTx,
   ReadContext,
+  RedemptionCommit,
   RedemptionPageQuery,
   TransactionOptions,
   VoucherRedemptionFields,
@@ -366,11 +367,13 @@ class KyselyReads implements FulfillmentReads {
 type MoveTable = "vouchers" | "execution_orders" | "sub_fulfillment_orders";
 
 class KyselyTx extends KyselyReads implements FulfillmentTx {
+  /** Rule data (products, holidays, shops) may come from the cache; records of state never do. */
   constructor(
     protected override readonly db: Transaction<DB>,
     faults: FaultPoints,
+    cache: ReadCache | null,
   ) {
-    super(db, faults);
+    super(db, faults, cache);
   }
 
   async lockVouchers(itemOrderIds: readonly string[]): Promise<void> {
@@ -494,6 +497,63 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
       })
       .execute();
   }
+  async commitRedemption(c: RedemptionCommit, ctx: ReadContext): Promise<{ moved: number; written: boolean }> {
+    const conflict = ctx.fault ? this.faults.fires(ctx.fault, ctx.merchantId) : false;
+    const arrays = (moves: readonly ConditionalMove[]) => ({
+      ids: moves.map((m) => m.itemOrderId),
+      versions: moves.map((m) => (conflict ? -1 : m.fromVersion)),
+    });
+    const v = arrays(c.vouchers);
+    const x = arrays(c.executions);
+    const s = arrays(c.subs);
+    const n = c.vouchers.length;
+    const r = c.redemption;
+    const f = c.fields;
+    const e = c.event;
+    // Every move requires the version and status that were read; the inserts happen only when
+    // all of them moved, so a lost race writes no redemption and no event.
+    const result = await sql<{ v: string; x: string; s: string; r: string; e: string }>`
+      WITH v AS (
+        UPDATE vouchers AS t SET status = 'FINISH', version = t.version + 1,
+          redeem_id = ${f.redeemId}::bigint, redeemed_shop_id = ${f.redeemedShopId}::bigint,
+          redeemed_third_shop_id = ${f.redeemedThirdShopId}::text, redemption_source = ${f.redemptionSource}::smallint,
+          redeem_time = ${f.redeemTime}::bigint
+        FROM (SELECT unnest(${v.ids}::bigint[]) AS id, unnest(${v.versions}::int[]) AS ver) AS m
+        WHERE t.item_order_id = m.id AND t.version = m.ver AND t.status = 'WAIT_FULFILL'
+        RETURNING t.item_order_id
+      ), x AS (
+        UPDATE execution_orders AS t SET status = 'FINISH', version = t.version + 1
+        FROM (SELECT unnest(${x.ids}::bigint[]) AS id, unnest(${x.versions}::int[]) AS ver) AS m
+        WHERE t.item_order_id = m.id AND t.version = m.ver AND t.status = 'WAIT_FULFILL'
+        RETURNING t.item_order_id
+      ), s AS (
+        UPDATE sub_fulfillment_orders AS t SET status = 'FINISH', version = t.version + 1
+        FROM (SELECT unnest(${s.ids}::bigint[]) AS id, unnest(${s.versions}::int[]) AS ver) AS m
+        WHERE t.item_order_id = m.id AND t.version = m.ver AND t.status = 'WAIT_FULFILL'
+        RETURNING t.item_order_id
+      ), ok AS (
+        SELECT (SELECT count(*) FROM v) = ${n}::int AND (SELECT count(*) FROM x) = ${n}::int AND (SELECT count(*) FROM s) = ${n}::int AS all_moved
+      ), r AS (
+        INSERT INTO redemptions (redeem_id, shop_order_id, app_id, merchant_id, shop_id, third_shop_id, source, codes, item_order_ids, redeem_time, status, cancel_time)
+        SELECT ${r.redeemId}::bigint, ${r.shopOrderId}::bigint, ${r.appId}::bigint, ${r.merchantId}::bigint, ${r.shopId}::bigint, ${r.thirdShopId}::text,
+               ${r.source}::smallint, ${[...r.codes]}::text[], ${[...r.itemOrderIds]}::text[], ${r.redeemTime}::bigint, 'REDEEMED', NULL
+        FROM ok WHERE ok.all_moved
+        RETURNING redeem_id
+      ), e AS (
+        INSERT INTO outbox (event_id, event_type, shop_order_id, merchant_id, app_id, user_id, create_time, content)
+        SELECT ${e.eventId}::bigint, ${e.eventType}::text, ${e.shopOrderId}::bigint, ${e.merchantId}::bigint, ${e.appId}::bigint,
+               coalesce((SELECT user_id FROM shop_orders WHERE shop_order_id = ${e.shopOrderId}::bigint), 0),
+               ${e.createTime}::bigint, ${JSON.stringify(e.content)}::jsonb
+        FROM r
+        RETURNING event_id
+      )
+      SELECT (SELECT count(*) FROM v)::text AS v, (SELECT count(*) FROM x)::text AS x, (SELECT count(*) FROM s)::text AS s,
+             (SELECT count(*) FROM r)::text AS r, (SELECT count(*) FROM e)::text AS e`.execute(this.db);
+    const row = result.rows[0];
+    const moved = Number(row?.v ?? 0) + Number(row?.x ?? 0) + Number(row?.s ?? 0);
+    return { moved, written: Number(row?.r ?? 0) === 1 && Number(row?.e ?? 0) === 1 };
+  }
+
   async insertShopOrder(order: ShopOrderRecord, items: readonly IssuedItem[]): Promise<void> {
     await this.db
       .insertInto("shop_orders")
@@ -568,7 +628,7 @@ export class KyselyFulfillmentStore implements FulfillmentStore {
     const builder = snapshot ? this.db.transaction().setIsolationLevel("repeatable read") : this.db.transaction();
     return builder.execute(async (trx) => {
       if (signal?.aborted) throw new Error("deadline passed before the transaction started");
-      const result = await fn(new KyselyTx(trx, this.faults));
+      const result = await fn(new KyselyTx(trx, this.faults, this.cache));
       if (signal?.aborted) throw new Error("deadline passed before commit; rolled back");
       if (commitFault?.fault && this.faults.fires(commitFault.fault, commitFault.merchantId)) {
         throw new DependencyUnavailable(commitFault.fault);
