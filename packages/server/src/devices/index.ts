@@ -4,5 +4,21 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { HttpContext } from "../http/context.js";
+import { DeviceStore } from "../store/device-store.js";
+import { installPosStatic } from "./pos-static.js";
+import { deviceRoutes } from "./routes.js";
 
-export async function installDevices(_app: FastifyInstance, _ctx: HttpContext): Promise<void> {}
+export async function installDevices(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  deviceRoutes(app, ctx);
+  const { built } = await installPosStatic(app);
+  if (!built)
+    app.log.warn("the POS app is not built: /pos/ answers 503 (run `npm run build -w @fulfill/pos`)");
+
+  // Housekeeping: forget pairing codes a day after they expired.
+  const devices = new DeviceStore(ctx.system.database.db);
+  const timer = setInterval(() => {
+    devices.purgePairingCodes(ctx.system.clock.now() - 86_400).catch(() => undefined);
+  }, 3600 * 1000);
+  timer.unref();
+  app.addHook("onClose", async () => clearInterval(timer));
+}
