@@ -41,7 +41,7 @@ async function startReceiver(secret: string): Promise<{ url: string; received: R
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
+async function waitFor<T>(what: string, probe: () => T | undefined, ms = 30_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = probe();
@@ -86,7 +86,7 @@ for (const database of testDatabases()) {
       return res.json.data.code_list[0].redemption_status as number;
     };
 
-    it("order → QR → lookup → redeem → cancel → refund → approve, with webhooks", async () => {
+    it("order → QR → lookup → redeem → cancel → refund → approve, with webhooks", { timeout: 120_000 }, async () => {
       const order = await placeOrder(2);
       expect(order.items).toHaveLength(2);
       for (const i of order.items) expect(i.code).toMatch(/^\d{12}$/);
