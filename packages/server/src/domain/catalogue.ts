@@ -148,8 +148,9 @@ export const FAULT_POINTS: readonly string[] = [
   ...new Set(CATALOGUE.flatMap((r) => (r.fault ? [r.fault] : []))),
 ];
 
+/** Transient = not final: CONTRACT.md section 5 calls final only success or a row with handling `none`. */
 export function isTransient(handling: Handling): boolean {
-  return handling === "retry" || handling === "recheck" || handling === "rescan";
+  return handling !== "none";
 }
 
 /**

@@ -1,12 +1,17 @@
 /** Money: integer minor units inside, a decimal string in the major unit on the wire. */
 
-const ZERO_DECIMALS = new Set(["IDR", "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG", "RWF"]);
+/** ISO 4217 minor units of the currencies that do not have two (CONTRACT.md section 1). */
+const ZERO_DECIMALS = new Set(
+  "IDR JPY KRW VND BIF CLP DJF GNF ISK KMF PYG RWF UGX UYI VUV XAF XOF XPF".split(" "),
+);
 const THREE_DECIMALS = new Set(["BHD", "JOD", "KWD", "OMR", "TND", "IQD", "LYD"]);
+const FOUR_DECIMALS = new Set(["CLF", "UYW"]);
 
 export function currencyDecimals(currency: string): number {
   const c = currency.toUpperCase();
   if (ZERO_DECIMALS.has(c)) return 0;
   if (THREE_DECIMALS.has(c)) return 3;
+  if (FOUR_DECIMALS.has(c)) return 4;
   return 2;
 }
 
