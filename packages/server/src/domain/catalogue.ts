@@ -101,13 +101,13 @@ const cancel = {
   C3: ["-3000302", "FulfillRedeemAlreadyCancelled", "This redemption was already cancelled.", "none"],
   C4: ["-3000303", "FulfillCancelCodeMovedOn", "A code of this redemption moved on (refund in progress or refunded); it cannot be cancelled.", "none"],
   C5: ["-9990453", "FulfillCancelUpdateConflict", "The cancel lost to a concurrent writer; query the records, then decide.", "recheck"],
-  C6: ["-9990001", "FulfillRedeemIdInvalid", "redeem_id is not a decimal id.", "none"],
-  C7: ["-9990400", "FulfillCancelReadFailed", "Reading or writing the redemption failed.", "recheck"],
+  C6: ["-3000304", "FulfillRedeemIdInvalid", "redeem_id is not a decimal id.", "none"],
+  C7: ["-9990454", "FulfillCancelReadFailed", "Reading or writing the redemption failed.", "recheck"],
 } satisfies Record<string, RowSpec>;
 
 const records = {
-  Q1: ["-9990001", "FulfillRecordQueryInvalid", "end_time is before start_time, or the cursor is not one this endpoint returned.", "none"],
-  Q2: ["-9990400", "FulfillRecordReadFailed", "Reading the redemption records failed.", "retry"],
+  Q1: ["-3000310", "FulfillRecordQueryInvalid", "end_time is before start_time, or the cursor is not one this endpoint returned.", "none"],
+  Q2: ["-9990460", "FulfillRecordReadFailed", "Reading the redemption records failed.", "retry"],
 } satisfies Record<string, RowSpec>;
 
 export type CatalogueEndpoint = "query" | "redeem" | "cancel" | "records";

@@ -137,7 +137,7 @@ for (const database of testDatabases()) {
       const cancel = (redeemId: string, auth = token, merchantId = MERCHANT) =>
         t.postJson(CANCEL, { merchant_id: merchantId, third_shop_id: SHOP_1, redeem_id: redeemId, locale: "en-US" }, { authorization: `Bearer ${auth}` });
       expect((await cancel("123")).json.error).toMatchObject({ code: "-3000300", message: "FulfillRedeemRecordNotFound" });
-      expect((await cancel("abc")).json.error).toMatchObject({ code: "-9990001", message: "FulfillRedeemIdInvalid" });
+      expect((await cancel("abc")).json.error).toMatchObject({ code: "-3000304", message: "FulfillRedeemIdInvalid" });
 
       await t.clock(NOW);
       const order = await placeOrder(1);
@@ -185,7 +185,7 @@ for (const database of testDatabases()) {
       const p3 = await page(p2.json.data.cursor);
       expect(p3.json.data.records.map((r: { redeem_id: string }) => r.redeem_id)).toEqual([made[0]]);
       expect(p3.json.data.has_more).toBe(false);
-      expect((await page("nonsense")).json.error).toMatchObject({ code: "-9990001", message: "FulfillRecordQueryInvalid" });
+      expect((await page("nonsense")).json.error).toMatchObject({ code: "-3000310", message: "FulfillRecordQueryInvalid" });
     });
 
     it("revoking a grant stops its tokens at once", async () => {
