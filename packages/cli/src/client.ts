@@ -23,7 +23,12 @@ export function parseJson(text: string): unknown {
   return JSON.parse(text.replace(/"redeemed_shop_id":(-?\d+)/g, '"redeemed_shop_id":"$1"'));
 }
 
-export async function send(conn: Connection, method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+export async function send(
+  conn: Connection,
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
   let res: Response;
   try {
     res = await fetch(conn.url.replace(/\/$/, "") + path, {
@@ -33,7 +38,9 @@ export async function send(conn: Connection, method: string, path: string, init:
       signal: AbortSignal.timeout(conn.timeoutMs),
     });
   } catch (err) {
-    throw new TransportError(`no answer from ${conn.url}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new TransportError(
+      `no answer from ${conn.url}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const raw = Buffer.from(await res.arrayBuffer());
   let json: unknown = null;
@@ -52,24 +59,50 @@ export async function send(conn: Connection, method: string, path: string, init:
 export function expectSuccess(a: Answer): Answer {
   const err = a.json?.error;
   if (a.status === 200 && (err === undefined || err?.code === "0" || typeof err !== "object")) return a;
-  if (err && typeof err === "object") throw new ContractError(a.status, String(err.code), String(err.message), err.log_id ?? null, a.json);
-  if (typeof err === "string") throw new ContractError(a.status, err, String(a.json.error_description ?? ""), a.json.log_id ?? null, a.json);
-  throw new ContractError(a.status, String(a.status), "unexpected answer", a.headers.get("x-tt-logid"), a.json);
+  if (err && typeof err === "object")
+    throw new ContractError(a.status, String(err.code), String(err.message), err.log_id ?? null, a.json);
+  if (typeof err === "string")
+    throw new ContractError(
+      a.status,
+      err,
+      String(a.json.error_description ?? ""),
+      a.json.log_id ?? null,
+      a.json,
+    );
+  throw new ContractError(
+    a.status,
+    String(a.status),
+    "unexpected answer",
+    a.headers.get("x-tt-logid"),
+    a.json,
+  );
 }
 
 export async function token(conn: Connection): Promise<string> {
   if (!conn.clientKey || !conn.clientSecret || !conn.merchantId) {
-    throw new UsageError("--client-key, --client-secret and --merchant-id (or FULFILL_CLIENT_KEY, FULFILL_CLIENT_SECRET, FULFILL_MERCHANT_ID) are required");
+    throw new UsageError(
+      "--client-key, --client-secret and --merchant-id (or FULFILL_CLIENT_KEY, FULFILL_CLIENT_SECRET, FULFILL_MERCHANT_ID) are required",
+    );
   }
   const a = await send(conn, "POST", "/merchant/oauth/token/", {
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ client_key: conn.clientKey, client_secret: conn.clientSecret, merchant_id: conn.merchantId, grant_type: "access_token" }).toString(),
+    body: new URLSearchParams({
+      client_key: conn.clientKey,
+      client_secret: conn.clientSecret,
+      merchant_id: conn.merchantId,
+      grant_type: "access_token",
+    }).toString(),
   });
   expectSuccess(a);
   return String(a.json.access_token);
 }
 
-export async function saas(conn: Connection, path: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Answer> {
+export async function saas(
+  conn: Connection,
+  path: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const bearer = await token(conn);
   return expectSuccess(
     await send(conn, "POST", path, {
@@ -79,11 +112,19 @@ export async function saas(conn: Connection, path: string, body: Record<string, 
   );
 }
 
-export async function operator(conn: Connection, method: string, path: string, body?: unknown): Promise<Answer> {
+export async function operator(
+  conn: Connection,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Answer> {
   if (!conn.operatorToken) throw new UsageError("--operator-token (or FULFILL_OPERATOR_TOKEN) is required");
   return expectSuccess(
     await send(conn, method, path, {
-      headers: { authorization: `Bearer ${conn.operatorToken}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: {
+        authorization: `Bearer ${conn.operatorToken}`,
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     }),
   );

@@ -29,13 +29,26 @@ interface Globals {
 const program = new Command();
 program
   .name("fulfill")
-  .description("Command-line tool for the TTLS-compatible fulfillment service: run it, load sandbox worlds, look up and redeem codes, cancel, list records, draw QRs, look up requests by log id.")
-  .addOption(new Option("--url <url>", "base URL of the service").env("FULFILL_URL").default("http://127.0.0.1:8080"))
+  .description(
+    "Command-line tool for the TTLS-compatible fulfillment service: run it, load sandbox worlds, look up and redeem codes, cancel, list records, draw QRs, look up requests by log id.",
+  )
+  .addOption(
+    new Option("--url <url>", "base URL of the service").env("FULFILL_URL").default("http://127.0.0.1:8080"),
+  )
   .addOption(new Option("--client-key <key>", "SaaS app client key").env("FULFILL_CLIENT_KEY"))
   .addOption(new Option("--client-secret <secret>", "SaaS app client secret").env("FULFILL_CLIENT_SECRET"))
   .addOption(new Option("--merchant-id <id>", "merchant the app acts for").env("FULFILL_MERCHANT_ID"))
-  .addOption(new Option("--operator-token <token>", "operator token (sandbox and platform routes)").env("FULFILL_OPERATOR_TOKEN"))
-  .addOption(new Option("--operator-token-file <file>", "read the operator token from this file (e.g. data/operator.token)"))
+  .addOption(
+    new Option("--operator-token <token>", "operator token (sandbox and platform routes)").env(
+      "FULFILL_OPERATOR_TOKEN",
+    ),
+  )
+  .addOption(
+    new Option(
+      "--operator-token-file <file>",
+      "read the operator token from this file (e.g. data/operator.token)",
+    ),
+  )
   .addOption(new Option("--timeout <ms>", "per-request timeout in milliseconds").default("10000"))
   .option("--json", "print machine-readable JSON instead of text")
   .showHelpAfterError()
@@ -44,10 +57,18 @@ program
 function connection(): Connection {
   const g = program.opts<Globals>();
   const timeoutMs = Number(g.timeout);
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError("--timeout must be a positive number of milliseconds");
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new UsageError("--timeout must be a positive number of milliseconds");
   let operatorToken = g.operatorToken;
   if (!operatorToken && g.operatorTokenFile) operatorToken = readFileSync(g.operatorTokenFile, "utf8").trim();
-  return { url: g.url, clientKey: g.clientKey, clientSecret: g.clientSecret, merchantId: g.merchantId, operatorToken, timeoutMs };
+  return {
+    url: g.url,
+    clientKey: g.clientKey,
+    clientSecret: g.clientSecret,
+    merchantId: g.merchantId,
+    operatorToken,
+    timeoutMs,
+  };
 }
 
 const json = () => program.opts<Globals>().json === true;
@@ -64,19 +85,28 @@ program
   .option("--host <host>", "listen address", "127.0.0.1")
   .option("--database-url <url>", "PostgreSQL connection string (default: embedded database)")
   .option("--data-dir <dir>", "data folder of the embedded database and generated keys", "./data")
-  .action(async (o: { sandbox?: boolean; demo?: boolean; port: string; host: string; databaseUrl?: string; dataDir: string }) => {
-    const argv = ["--port", o.port, "--host", o.host, "--data-dir", o.dataDir];
-    if (o.sandbox) argv.push("--sandbox");
-    if (o.demo) argv.push("--demo");
-    if (o.databaseUrl) argv.push("--database-url", o.databaseUrl);
-    process.argv = [process.argv[0] as string, "fulfill-serve", ...argv];
-    // The server runs from its TypeScript sources (the workspace's own package).
-    const { register } = await import("tsx/esm/api");
-    register();
-    const serverMain = new URL("../../server/src/main.ts", import.meta.url).href;
-    await import(serverMain);
-    await new Promise(() => undefined); // serve until a signal stops the process
-  });
+  .action(
+    async (o: {
+      sandbox?: boolean;
+      demo?: boolean;
+      port: string;
+      host: string;
+      databaseUrl?: string;
+      dataDir: string;
+    }) => {
+      const argv = ["--port", o.port, "--host", o.host, "--data-dir", o.dataDir];
+      if (o.sandbox) argv.push("--sandbox");
+      if (o.demo) argv.push("--demo");
+      if (o.databaseUrl) argv.push("--database-url", o.databaseUrl);
+      process.argv = [process.argv[0] as string, "fulfill-serve", ...argv];
+      // The server runs from its TypeScript sources (the workspace's own package).
+      const { register } = await import("tsx/esm/api");
+      register();
+      const serverMain = new URL("../../server/src/main.ts", import.meta.url).href;
+      await import(serverMain);
+      await new Promise(() => undefined); // serve until a signal stops the process
+    },
+  );
 
 program
   .command("load")
@@ -90,7 +120,13 @@ program
       throw new UsageError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const a = await operator(connection(), "POST", "/sandbox/world", world);
-    emit(a.json.data, () => out(`loaded: ${Object.entries(a.json.data.loaded as Record<string, number>).map(([k, v]) => `${v} ${k}`).join(", ")}`));
+    emit(a.json.data, () =>
+      out(
+        `loaded: ${Object.entries(a.json.data.loaded as Record<string, number>)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(", ")}`,
+      ),
+    );
   });
 
 program
@@ -109,8 +145,13 @@ program
   .option("--qr <qr_info>", "the scanned QR string (TT-…)")
   .option("--locale <locale>", "product names in this locale", "en-US")
   .action(async (o: { shop: string; code?: string[]; qr?: string; locale: string }) => {
-    if ((o.code === undefined) === (o.qr === undefined)) throw new UsageError("give either --code (one or more) or --qr");
-    const a = await saas(connection(), QUERY, { third_shop_id: o.shop, locale: o.locale, ...(o.code ? { code_list: o.code } : { qr_info: o.qr }) });
+    if ((o.code === undefined) === (o.qr === undefined))
+      throw new UsageError("give either --code (one or more) or --qr");
+    const a = await saas(connection(), QUERY, {
+      third_shop_id: o.shop,
+      locale: o.locale,
+      ...(o.code ? { code_list: o.code } : { qr_info: o.qr }),
+    });
     emit(a.json.data, () => printItems(out, a.json.data));
   });
 
@@ -122,11 +163,20 @@ program
   .requiredOption("--code <code>", "a code to redeem (repeat for several)", collect)
   .option("--locale <locale>", "locale", "en-US")
   .option("--idempotency-key <key>", "Idempotency-Key (default: a new UUID)")
-  .action(async (o: { shop: string; order: string; code: string[]; locale: string; idempotencyKey?: string }) => {
-    const key = o.idempotencyKey ?? randomUUID();
-    const a = await saas(connection(), REDEEM, { third_shop_id: o.shop, shop_order_id: o.order, code_list: o.code, locale: o.locale }, { "idempotency-key": key });
-    emit({ ...a.json.data, idempotency_key: key }, () => out(`redeemed ${o.code.length} code(s): redeem_id ${a.json.data.redeem_id}`));
-  });
+  .action(
+    async (o: { shop: string; order: string; code: string[]; locale: string; idempotencyKey?: string }) => {
+      const key = o.idempotencyKey ?? randomUUID();
+      const a = await saas(
+        connection(),
+        REDEEM,
+        { third_shop_id: o.shop, shop_order_id: o.order, code_list: o.code, locale: o.locale },
+        { "idempotency-key": key },
+      );
+      emit({ ...a.json.data, idempotency_key: key }, () =>
+        out(`redeemed ${o.code.length} code(s): redeem_id ${a.json.data.redeem_id}`),
+      );
+    },
+  );
 
 program
   .command("cancel")
@@ -134,8 +184,16 @@ program
   .requiredOption("--shop <third_shop_id>", "the shop where it was redeemed")
   .requiredOption("--redeem-id <id>", "the redemption to cancel")
   .action(async (o: { shop: string; redeemId: string }) => {
-    const a = await saas(connection(), CANCEL, { third_shop_id: o.shop, redeem_id: o.redeemId, locale: "en-US" });
-    emit(a.json.data, () => out(`cancelled redemption ${a.json.data.redeem_id} at ${new Date(a.json.data.cancel_time * 1000).toISOString()}`));
+    const a = await saas(connection(), CANCEL, {
+      third_shop_id: o.shop,
+      redeem_id: o.redeemId,
+      locale: "en-US",
+    });
+    emit(a.json.data, () =>
+      out(
+        `cancelled redemption ${a.json.data.redeem_id} at ${new Date(a.json.data.cancel_time * 1000).toISOString()}`,
+      ),
+    );
   });
 
 program
@@ -154,27 +212,40 @@ program
       cursor: o.cursor,
       size: Number(o.size),
     };
-    if (![body.start_time, body.end_time, body.size].every(Number.isInteger)) throw new UsageError("--since, --until and --size must be integers");
+    if (![body.start_time, body.end_time, body.size].every(Number.isInteger))
+      throw new UsageError("--since, --until and --size must be integers");
     const a = await saas(connection(), RECORDS, body);
     emit(a.json.data, () => printRecords(out, a.json.data));
   });
 
 program
   .command("qr")
-  .description("the customer's dynamic QR of a shop order: qr_info, drawn in the terminal, optionally saved as PNG — needs the operator token")
+  .description(
+    "the customer's dynamic QR of a shop order: qr_info, drawn in the terminal, optionally saved as PNG — needs the operator token",
+  )
   .argument("<shop_order_id>", "the shop order")
   .option("--png <file>", "also write the QR as a PNG file")
   .option("--ttl <seconds>", "lifetime of the QR in seconds")
   .action(async (shopOrderId: string, o: { png?: string; ttl?: string }) => {
     const conn = connection();
-    const a = await operator(conn, "GET", `/platform/orders/${encodeURIComponent(shopOrderId)}/qr${o.ttl ? `?ttl=${Number(o.ttl)}` : ""}`);
+    const a = await operator(
+      conn,
+      "GET",
+      `/platform/orders/${encodeURIComponent(shopOrderId)}/qr${o.ttl ? `?ttl=${Number(o.ttl)}` : ""}`,
+    );
     const { qr_info, expires_at } = a.json.data as { qr_info: string; expires_at: number };
-    if (o.png) writeFileSync(o.png, await QRCode.toBuffer(qr_info, { errorCorrectionLevel: "M", margin: 2, width: 320 }));
+    if (o.png)
+      writeFileSync(
+        o.png,
+        await QRCode.toBuffer(qr_info, { errorCorrectionLevel: "M", margin: 2, width: 320 }),
+      );
     emit({ qr_info, expires_at, ...(o.png ? { png: o.png } : {}) }, async () => undefined);
     if (!json()) {
       out(await QRCode.toString(qr_info, { type: "terminal", small: true }));
       out(qr_info);
-      out(`expires at ${new Date(expires_at * 1000).toISOString()}${o.png ? `; PNG written to ${o.png}` : ""}`);
+      out(
+        `expires at ${new Date(expires_at * 1000).toISOString()}${o.png ? `; PNG written to ${o.png}` : ""}`,
+      );
     }
   });
 
@@ -187,9 +258,14 @@ program
     const d = a.json.data;
     emit(d, () => {
       out(`${d.log_id}  ${d.endpoint}  app ${d.app_id ?? "-"}  merchant ${d.merchant_id ?? "-"}`);
-      out(`outcome: ${d.outcome.row} ${d.outcome.code} ${d.outcome.message} (HTTP ${d.outcome.http_status}), ${d.duration_ms} ms, at ${new Date(d.created_at * 1000).toISOString()}`);
+      out(
+        `outcome: ${d.outcome.row} ${d.outcome.code} ${d.outcome.message} (HTTP ${d.outcome.http_status}), ${d.duration_ms} ms, at ${new Date(d.created_at * 1000).toISOString()}`,
+      );
       if (d.cause) out(`cause:   ${d.cause}`);
-      if (d.redemption) out(`redemption ${d.redemption.redeem_id}: order ${d.redemption.shop_order_id}, shop ${d.redemption.third_shop_id}, ${d.redemption.codes.length} code(s), ${d.redemption.status}`);
+      if (d.redemption)
+        out(
+          `redemption ${d.redemption.redeem_id}: order ${d.redemption.shop_order_id}, shop ${d.redemption.third_shop_id}, ${d.redemption.codes.length} code(s), ${d.redemption.status}`,
+        );
     });
   });
 
@@ -199,7 +275,12 @@ async function main(): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return EXIT.ok;
+      if (
+        err.code === "commander.helpDisplayed" ||
+        err.code === "commander.version" ||
+        err.code === "commander.help"
+      )
+        return EXIT.ok;
       return EXIT.usage;
     }
     if (err instanceof UsageError) {
@@ -207,8 +288,26 @@ async function main(): Promise<number> {
       return EXIT.usage;
     }
     if (err instanceof ContractError) {
-      if (json()) out(JSON.stringify({ error: { http_status: err.status, code: err.code, message: err.errorMessage, log_id: err.logId }, body: err.body }, null, 2));
-      else process.stderr.write(`error: ${err.code} ${err.errorMessage} (HTTP ${err.status})${err.logId ? ` log_id ${err.logId}` : ""}\n`);
+      if (json())
+        out(
+          JSON.stringify(
+            {
+              error: {
+                http_status: err.status,
+                code: err.code,
+                message: err.errorMessage,
+                log_id: err.logId,
+              },
+              body: err.body,
+            },
+            null,
+            2,
+          ),
+        );
+      else
+        process.stderr.write(
+          `error: ${err.code} ${err.errorMessage} (HTTP ${err.status})${err.logId ? ` log_id ${err.logId}` : ""}\n`,
+        );
       return EXIT.contract;
     }
     if (err instanceof TransportError) {

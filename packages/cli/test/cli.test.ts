@@ -24,7 +24,11 @@ interface Run {
 function fulfill(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(BIN, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === "number"
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ code, stdout, stderr });
     });
   });
@@ -78,7 +82,18 @@ describe.skipIf(process.env.DATABASE_URL)("the fulfill command", () => {
   });
 
   it("lookup by code and by QR, human and JSON", async () => {
-    const human = await fulfill(["lookup", "--shop", SHOP_1, "--code", a.built.codes[0] as string, "--code", a.built.codes[1] as string], env);
+    const human = await fulfill(
+      [
+        "lookup",
+        "--shop",
+        SHOP_1,
+        "--code",
+        a.built.codes[0] as string,
+        "--code",
+        a.built.codes[1] as string,
+      ],
+      env,
+    );
     expect(human.code).toBe(0);
     expect(human.stdout).toContain(a.built.shopOrderId);
     expect(human.stdout).toContain("WAIT_FULFILL");
@@ -95,12 +110,36 @@ describe.skipIf(process.env.DATABASE_URL)("the fulfill command", () => {
   });
 
   it("redeem, records, logs and cancel", async () => {
-    const r = await fulfill(["--json", "redeem", "--shop", SHOP_1, "--order", a.built.shopOrderId, "--code", a.built.codes[0] as string], env);
+    const r = await fulfill(
+      [
+        "--json",
+        "redeem",
+        "--shop",
+        SHOP_1,
+        "--order",
+        a.built.shopOrderId,
+        "--code",
+        a.built.codes[0] as string,
+      ],
+      env,
+    );
     expect(r.code).toBe(0);
     const redeemId = JSON.parse(r.stdout).redeem_id as string;
     expect(redeemId).toMatch(/^\d+$/);
 
-    const again = await fulfill(["--json", "redeem", "--shop", SHOP_1, "--order", a.built.shopOrderId, "--code", a.built.codes[0] as string], env);
+    const again = await fulfill(
+      [
+        "--json",
+        "redeem",
+        "--shop",
+        SHOP_1,
+        "--order",
+        a.built.shopOrderId,
+        "--code",
+        a.built.codes[0] as string,
+      ],
+      env,
+    );
     expect(again.code).toBe(3);
     const failure = JSON.parse(again.stdout);
     expect(failure.error.message).toBe("FulfillVoucherAlreadyUsed");
@@ -158,15 +197,25 @@ describe.skipIf(process.env.DATABASE_URL)("the fulfill command", () => {
 
   it("serve: runs the service with the demo world", { timeout: 90_000 }, async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(BIN, ["serve", "--sandbox", "--demo", "--port", String(port), "--data-dir", join(dir, "data")], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      BIN,
+      ["serve", "--sandbox", "--demo", "--port", String(port), "--data-dir", join(dir, "data")],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     try {
       let up = false;
       for (let i = 0; i < 120 && !up; i++) {
         await new Promise((res) => setTimeout(res, 500));
-        up = await fetch(`http://127.0.0.1:${port}/healthz`).then((res) => res.status === 200, () => false);
+        up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (res) => res.status === 200,
+          () => false,
+        );
       }
       expect(up).toBe(true);
-      const r = await fulfill(["lookup", "--shop", "S-001", "--code", "123456789012"], { ...env, FULFILL_URL: `http://127.0.0.1:${port}` });
+      const r = await fulfill(["lookup", "--shop", "S-001", "--code", "123456789012"], {
+        ...env,
+        FULFILL_URL: `http://127.0.0.1:${port}`,
+      });
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("Coffee set for two");
     } finally {

@@ -52,7 +52,8 @@ beforeAll(async () => {
 // Without Chromium the browser tests are skipped on a developer's machine; in CI they must run.
 // They run in the embedded pass: the PostgreSQL pass (DATABASE_URL set) would repeat the same
 // browser flows against the same embedded server.
-const run = database && !process.env.DATABASE_URL && (hasChromium() || process.env.CI) ? describe : describe.skip;
+const run =
+  database && !process.env.DATABASE_URL && (hasChromium() || process.env.CI) ? describe : describe.skip;
 
 run("POS in the browser", () => {
   let t: TestServer;

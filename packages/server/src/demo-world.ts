@@ -23,13 +23,19 @@ export function demoWorld(now: number): WorldT {
     valid_from: now - 30 * 86400,
     valid_to: now + year,
   };
-  const item = (n: number, code: string, status: "WAIT_FULFILL" | "FINISH" | "AFTER_SALE_PROCESSING" | "AFTER_SALE_SUCCESS") => ({
+  const item = (
+    n: number,
+    code: string,
+    status: "WAIT_FULFILL" | "FINISH" | "AFTER_SALE_PROCESSING" | "AFTER_SALE_SUCCESS",
+  ) => ({
     item_order_id: `58100000000000000${String(n).padStart(2, "0")}`,
     code,
     status,
   });
   return {
-    apps: [{ client_key: DEMO.clientKey, client_secret: DEMO.clientSecret, name: "Demo POS", webhook_url: null }],
+    apps: [
+      { client_key: DEMO.clientKey, client_secret: DEMO.clientSecret, name: "Demo POS", webhook_url: null },
+    ],
     merchants: [
       {
         merchant_id: DEMO.merchantId,
@@ -41,7 +47,11 @@ export function demoWorld(now: number): WorldT {
           { shop_id: "7100000000000000002", third_shop_id: DEMO.otherShop, name: "Kemang" },
         ],
         grants: [
-          { client_key: DEMO.clientKey, scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"], third_shop_ids: [] },
+          {
+            client_key: DEMO.clientKey,
+            scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"],
+            third_shop_ids: [],
+          },
         ],
       },
     ],
@@ -98,7 +108,11 @@ export function demoWorld(now: number): WorldT {
         shop_order_id: DEMO.shopOrderId,
         product_id: "7200000000000000001",
         user_id: "6900000000000000001",
-        items: [item(1, DEMO.code, "WAIT_FULFILL"), item(2, "123456789013", "WAIT_FULFILL"), item(3, "123456789014", "FINISH")],
+        items: [
+          item(1, DEMO.code, "WAIT_FULFILL"),
+          item(2, "123456789013", "WAIT_FULFILL"),
+          item(3, "123456789014", "FINISH"),
+        ],
       },
       {
         shop_order_id: "5800000000000000002",

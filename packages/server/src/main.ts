@@ -29,7 +29,12 @@ async function main(): Promise<void> {
 
   const server = await startServer(config);
   if (args.includes("--demo")) {
-    await loadWorld(server.system.world, server.system.secrets, server.system.ids, demoWorld(server.system.clock.now()));
+    await loadWorld(
+      server.system.world,
+      server.system.secrets,
+      server.system.ids,
+      demoWorld(server.system.clock.now()),
+    );
   }
   const stop = async () => {
     await server.close();

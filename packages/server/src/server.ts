@@ -1,14 +1,14 @@
 /** Starts one server process: the system, the HTTP app, the housekeeping timers. */
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
-import type { RealClock } from "./core/ports.js";
 import { sweepExpiredRefunds } from "./core/after-sale.js";
+import type { RealClock } from "./core/ports.js";
+import { installDevices } from "./devices/index.js";
+import { installEventDelivery } from "./events/index.js";
 import { EnumerationGuard } from "./gateway/enumeration-guard.js";
 import { QrCodec } from "./gateway/qr-codec.js";
 import { RateLimiter } from "./gateway/rate-limiter.js";
 import { RequestLogWriter } from "./gateway/request-log-writer.js";
-import { installDevices } from "./devices/index.js";
-import { installEventDelivery } from "./events/index.js";
 import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
 import { KyselyGatewayStore } from "./store/gateway-store.js";
@@ -59,7 +59,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       qr: new QrCodec(loadKey(config.qrKey, dataDir, "qr.key")),
       limiter: new RateLimiter(config.rateLimitPerSecond, system.realClock),
       enumeration: new EnumerationGuard(config.missBudgetPerMinute, 60_000, system.realClock, (alert) =>
-        appLog?.warn({ alert: { app_id: alert.appId, merchant_id: alert.merchantId, misses: alert.misses } }, "code enumeration suspected: lookups throttled"),
+        appLog?.warn(
+          { alert: { app_id: alert.appId, merchant_id: alert.merchantId, misses: alert.misses } },
+          "code enumeration suspected: lookups throttled",
+        ),
       ),
       operatorToken: operator.token,
     };
@@ -75,18 +78,19 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
 
-    const housekeeping = setInterval(
-      () => {
-        const now = Math.floor(system.realClock.nowMs() / 1000);
-        context.gateway.purgeRequestLog(now - config.requestLogDays * 86400).catch(() => undefined);
-        context.gateway.purgeIdempotencyKeys(system.realClock.nowMs() - 24 * 3600 * 1000).catch(() => undefined);
-      },
-      3600 * 1000,
-    );
+    const housekeeping = setInterval(() => {
+      const now = Math.floor(system.realClock.nowMs() / 1000);
+      context.gateway.purgeRequestLog(now - config.requestLogDays * 86400).catch(() => undefined);
+      context.gateway
+        .purgeIdempotencyKeys(system.realClock.nowMs() - 24 * 3600 * 1000)
+        .catch(() => undefined);
+    }, 3600 * 1000);
     housekeeping.unref();
     // Expired unused vouchers of products that say so refund themselves (apply_source 1).
     const expirySweep = setInterval(() => {
-      sweepExpiredRefunds(system.afterSaleDeps).catch((err) => app.log.warn({ err: { message: (err as Error).message } }, "expiry sweep failed"));
+      sweepExpiredRefunds(system.afterSaleDeps).catch((err) =>
+        app.log.warn({ err: { message: (err as Error).message } }, "expiry sweep failed"),
+      );
     }, 60 * 1000);
     expirySweep.unref();
 

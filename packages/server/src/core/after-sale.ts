@@ -21,7 +21,9 @@ export const AFTER_SALE_EVENT = {
 } as const;
 
 export type AfterSaleFailure = "not_found" | "refused" | "conflict" | "empty";
-export type AfterSaleOutcome = { ok: true; afterSale: AfterSaleOrderRecord } | { ok: false; reason: AfterSaleFailure };
+export type AfterSaleOutcome =
+  | { ok: true; afterSale: AfterSaleOrderRecord }
+  | { ok: false; reason: AfterSaleFailure };
 
 export interface AfterSaleDeps {
   readonly store: FulfillmentStore;
@@ -35,7 +37,13 @@ class Abort extends Error {
   }
 }
 
-async function emit(deps: AfterSaleDeps, tx: FulfillmentTx, a: AfterSaleOrderRecord, type: string, now: number): Promise<void> {
+async function emit(
+  deps: AfterSaleDeps,
+  tx: FulfillmentTx,
+  a: AfterSaleOrderRecord,
+  type: string,
+  now: number,
+): Promise<void> {
   const ctx = { merchantId: a.merchantId, fault: null };
   const order = await tx.shopOrder(a.merchantId, a.shopOrderId, ctx);
   await tx.insertEvent({
@@ -57,7 +65,10 @@ async function emit(deps: AfterSaleDeps, tx: FulfillmentTx, a: AfterSaleOrderRec
   });
 }
 
-async function run(deps: AfterSaleDeps, work: (tx: FulfillmentTx) => Promise<AfterSaleOrderRecord>): Promise<AfterSaleOutcome> {
+async function run(
+  deps: AfterSaleDeps,
+  work: (tx: FulfillmentTx) => Promise<AfterSaleOrderRecord>,
+): Promise<AfterSaleOutcome> {
   try {
     return { ok: true, afterSale: await deps.store.transaction(work) };
   } catch (err) {
@@ -77,7 +88,10 @@ export function requestRefund(
     if (itemOrderIds.length === 0) throw new Abort("empty");
     const ctx = { merchantId, fault: null };
     const vouchers = await tx.vouchersByItems(itemOrderIds, ctx);
-    if (vouchers.length !== new Set(itemOrderIds).size || vouchers.some((v) => v.shopOrderId !== shopOrderId || v.merchantId !== merchantId)) {
+    if (
+      vouchers.length !== new Set(itemOrderIds).size ||
+      vouchers.some((v) => v.shopOrderId !== shopOrderId || v.merchantId !== merchantId)
+    ) {
       throw new Abort("not_found");
     }
     const moved = await moveItems(tx, itemOrderIds, "refund_request", ctx);
@@ -100,7 +114,12 @@ export function requestRefund(
   });
 }
 
-function settle(deps: AfterSaleDeps, merchantId: string, afterSaleOrderId: string, approve: boolean): Promise<AfterSaleOutcome> {
+function settle(
+  deps: AfterSaleDeps,
+  merchantId: string,
+  afterSaleOrderId: string,
+  approve: boolean,
+): Promise<AfterSaleOutcome> {
   return run(deps, async (tx) => {
     const ctx = { merchantId, fault: null };
     const a = await tx.afterSaleOrder(afterSaleOrderId, ctx);
@@ -111,18 +130,32 @@ function settle(deps: AfterSaleDeps, merchantId: string, afterSaleOrderId: strin
     if (!moved.ok) throw new Abort(moved.reason === "conflict" ? "conflict" : "refused");
     const now = deps.clock.now();
     const to = approve ? "SUCCESS" : "CLOSED";
-    if (!(await tx.updateAfterSaleOrder(a.afterSaleOrderId, "PROCESSING", to, now))) throw new Abort("conflict");
+    if (!(await tx.updateAfterSaleOrder(a.afterSaleOrderId, "PROCESSING", to, now)))
+      throw new Abort("conflict");
     const done = { ...a, status: to, updateTime: now } as const;
-    await emit(deps, tx, done, approve ? AFTER_SALE_EVENT.AFTER_SALE_SUCCESS : AFTER_SALE_EVENT.AFTER_SALE_CLOSE, now);
+    await emit(
+      deps,
+      tx,
+      done,
+      approve ? AFTER_SALE_EVENT.AFTER_SALE_SUCCESS : AFTER_SALE_EVENT.AFTER_SALE_CLOSE,
+      now,
+    );
     return done;
   });
 }
 
-export const approveRefund = (deps: AfterSaleDeps, merchantId: string, id: string) => settle(deps, merchantId, id, true);
-export const closeRefund = (deps: AfterSaleDeps, merchantId: string, id: string) => settle(deps, merchantId, id, false);
+export const approveRefund = (deps: AfterSaleDeps, merchantId: string, id: string) =>
+  settle(deps, merchantId, id, true);
+export const closeRefund = (deps: AfterSaleDeps, merchantId: string, id: string) =>
+  settle(deps, merchantId, id, false);
 
 /** apply_source 1: an expired, unused voucher of a product that says so refunds itself. */
-export function refundExpired(deps: AfterSaleDeps, merchantId: string, shopOrderId: string, itemOrderIds: readonly string[]): Promise<AfterSaleOutcome> {
+export function refundExpired(
+  deps: AfterSaleDeps,
+  merchantId: string,
+  shopOrderId: string,
+  itemOrderIds: readonly string[],
+): Promise<AfterSaleOutcome> {
   return run(deps, async (tx) => {
     const ctx = { merchantId, fault: null };
     const moved = await moveItems(tx, itemOrderIds, "expire_refund", ctx);

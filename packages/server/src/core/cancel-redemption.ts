@@ -15,7 +15,9 @@ export interface CancelCommand {
 
 export type CancelFailure = "not_found" | "already_cancelled" | "window_closed" | "moved_on" | "conflict";
 
-export type CancelOutcome = { ok: true; redeemId: string; cancelTime: number } | { ok: false; reason: CancelFailure };
+export type CancelOutcome =
+  | { ok: true; redeemId: string; cancelTime: number }
+  | { ok: false; reason: CancelFailure };
 
 export interface CancelDeps {
   readonly store: FulfillmentStore;
@@ -35,13 +37,23 @@ export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Pr
   try {
     return await deps.store.transaction(async (tx) => {
       const r = await tx.redemption(cmd.redeemId, ctx);
-      if (!r || r.merchantId !== cmd.merchantId || (cmd.thirdShopId !== null && r.thirdShopId !== cmd.thirdShopId)) {
+      if (
+        !r ||
+        r.merchantId !== cmd.merchantId ||
+        (cmd.thirdShopId !== null && r.thirdShopId !== cmd.thirdShopId)
+      ) {
         throw new Abort("not_found");
       }
       if (r.status === "CANCELLED") throw new Abort("already_cancelled");
       const now = deps.clock.now();
       if (now >= r.redeemTime + deps.cancelWindowSeconds) throw new Abort("window_closed");
-      const cleared = { redeemId: null, redeemedShopId: null, redeemedThirdShopId: null, redemptionSource: null, redeemTime: null };
+      const cleared = {
+        redeemId: null,
+        redeemedShopId: null,
+        redeemedThirdShopId: null,
+        redemptionSource: null,
+        redeemTime: null,
+      };
       const moved = await moveItems(tx, r.itemOrderIds, "cancel_redeem", ctx, cleared);
       if (!moved.ok) throw new Abort(moved.reason === "conflict" ? "conflict" : "moved_on");
       if (!(await tx.cancelRedemption(r.redeemId, now))) throw new Abort("conflict");

@@ -39,7 +39,8 @@ export async function issueShopOrder(
   deps: IssueDeps,
   cmd: IssueOrderCommand,
 ): Promise<Result<IssuedOrder> | { ok: false; reason: IssueFailure }> {
-  if (!Number.isInteger(cmd.quantity) || cmd.quantity < 1 || cmd.quantity > 100) return { ok: false, reason: "quantity_invalid" };
+  if (!Number.isInteger(cmd.quantity) || cmd.quantity < 1 || cmd.quantity > 100)
+    return { ok: false, reason: "quantity_invalid" };
   const ctx = { merchantId: cmd.merchantId, fault: null };
   const [product] = await deps.store.primary.products([cmd.productId], ctx);
   if (!product || product.merchantId !== cmd.merchantId) return { ok: false, reason: "product_not_found" };
@@ -67,7 +68,10 @@ export async function issueShopOrder(
     if (new Set(items.map((i) => i.code)).size < items.length) continue;
     try {
       await deps.store.transaction((tx) => tx.insertShopOrder(order, items));
-      return ok({ shopOrderId: order.shopOrderId, items: items.map((i) => ({ itemOrderId: i.itemOrderId, code: i.code })) });
+      return ok({
+        shopOrderId: order.shopOrderId,
+        items: items.map((i) => ({ itemOrderId: i.itemOrderId, code: i.code })),
+      });
     } catch (err) {
       // A code collided with an existing one: draw all codes again.
       if (!isUniqueViolation(err)) throw err;

@@ -34,7 +34,11 @@ export function executionCheck(e: ExecutionOrderRecord, now: number): RowId | nu
 }
 
 /** Sub-fulfillment order precedence: R29 > R30 > R28 > R31 > R32. */
-export function subOrderCheck(s: SubOrderRecord, snapshot: ShopSnapshot | undefined, thirdShopId: string): RowId | null {
+export function subOrderCheck(
+  s: SubOrderRecord,
+  snapshot: ShopSnapshot | undefined,
+  thirdShopId: string,
+): RowId | null {
   if (s.status === "AFTER_SALE_SUCCESS") return "R29";
   if (s.status === "AFTER_SALE_PROCESSING") return "R30";
   const shops = snapshot?.thirdShopIds ?? [];

@@ -5,8 +5,8 @@
 import type { RowId } from "../domain/catalogue.js";
 import { itemRedemptionStatus } from "../domain/item-state.js";
 import type { FulfillStatus } from "../domain/status.js";
-import { usageReminder, type UsageReminder } from "../domain/usage-reminder.js";
-import type { FulfillmentReads, FulfillmentStore, BusinessClock, ReadContext } from "./ports.js";
+import { type UsageReminder, usageReminder } from "../domain/usage-reminder.js";
+import type { BusinessClock, FulfillmentReads, FulfillmentStore, ReadContext } from "./ports.js";
 import type { ExecutionOrderRecord, ProductRecord, SubOrderRecord, VoucherRecord } from "./records.js";
 import { describeError } from "./result.js";
 
@@ -95,7 +95,9 @@ async function buildViews(
   }));
   const productIds = [...new Set(vouchers.map((v) => v.productId))];
   const products = await read("G18", () => deps.store.replica.products(productIds, ctx("query.product")));
-  const images = await read("G20", () => deps.store.replica.productImages(productIds, ctx("query.product_image")));
+  const images = await read("G20", () =>
+    deps.store.replica.productImages(productIds, ctx("query.product_image")),
+  );
   const holidays = await read("G21", () => deps.store.replica.holidays(scope.country, ctx("query.holiday")));
 
   const execById = new Map(executions.map((e) => [e.itemOrderId, e]));
@@ -109,7 +111,8 @@ async function buildViews(
     const execution = execById.get(voucher.itemOrderId);
     const sub = subById.get(voucher.itemOrderId);
     const product = productById.get(voucher.productId);
-    if (!execution || !sub) throw new LookupStop("G15", `item ${voucher.itemOrderId} lacks its execution or sub-fulfillment order`);
+    if (!execution || !sub)
+      throw new LookupStop("G15", `item ${voucher.itemOrderId} lacks its execution or sub-fulfillment order`);
     if (!product) throw new LookupStop("G18", `product ${voucher.productId} missing`);
     const rules = {
       usableWeekdays: product.usableWeekdays,
@@ -125,7 +128,14 @@ async function buildViews(
       product,
       productName: localizedName(product, scope.locale),
       imageUrl: imageById.get(product.productId) ?? product.imageUrl,
-      reminder: usageReminder(now, { start: voucher.startTime, end: voucher.endTime }, rules, scope.timezone, holidays, scope.locale),
+      reminder: usageReminder(
+        now,
+        { start: voucher.startTime, end: voucher.endTime },
+        rules,
+        scope.timezone,
+        holidays,
+        scope.locale,
+      ),
     };
   });
 }
@@ -136,26 +146,43 @@ function sortByRequest(vouchers: VoucherRecord[], codes: readonly string[]): Vou
 }
 
 /** Typed codes: first read (may lag), then the codes re-read from the primary so the status is fresh. */
-export async function lookupByCodes(deps: LookupDeps, scope: LookupScope, codes: readonly string[]): Promise<LookupOutcome> {
+export async function lookupByCodes(
+  deps: LookupDeps,
+  scope: LookupScope,
+  codes: readonly string[],
+): Promise<LookupOutcome> {
   const ctx = (fault: string): ReadContext => ({ merchantId: scope.merchantId, fault });
   try {
-    const first = await read("G13", () => deps.store.replica.vouchersByCodes(scope.merchantId, codes, ctx("query.certificate")));
+    const first = await read("G13", () =>
+      deps.store.replica.vouchersByCodes(scope.merchantId, codes, ctx("query.certificate")),
+    );
     if (first.length === 0) return { ok: false, row: "G5", cause: "no voucher for the typed codes" };
     if (new Set(first.map((v) => v.shopOrderId)).size > 1) {
       return { ok: false, row: "G1", cause: "the typed codes belong to more than one shop order" };
     }
-    const fresh = await read("G16", () => deps.store.primary.vouchersByCodes(scope.merchantId, codes, ctx("query.master_requery")));
-    if (fresh.length === 0) return { ok: false, row: "G5", cause: "no voucher for the typed codes on the primary" };
+    const fresh = await read("G16", () =>
+      deps.store.primary.vouchersByCodes(scope.merchantId, codes, ctx("query.master_requery")),
+    );
+    if (fresh.length === 0)
+      return { ok: false, row: "G5", cause: "no voucher for the typed codes on the primary" };
     const shopOrderId = (fresh[0] as VoucherRecord).shopOrderId;
     if (fresh.some((v) => v.shopOrderId !== shopOrderId)) {
       return { ok: false, row: "G1", cause: "the typed codes belong to more than one shop order" };
     }
-    const views = await buildViews(deps, deps.store.primary, scope, sortByRequest(fresh, codes), ctx, async () => {
-      await deps.store.primary.shopOrder(scope.merchantId, shopOrderId, ctx("query.order"));
-      await deps.store.primary.afterSaleOrdersOfOrder(shopOrderId, ctx("query.order"));
-    });
+    const views = await buildViews(
+      deps,
+      deps.store.primary,
+      scope,
+      sortByRequest(fresh, codes),
+      ctx,
+      async () => {
+        await deps.store.primary.shopOrder(scope.merchantId, shopOrderId, ctx("query.order"));
+        await deps.store.primary.afterSaleOrdersOfOrder(shopOrderId, ctx("query.order"));
+      },
+    );
     const usable = views.filter((v) => v.usableHere);
-    if (usable.length === 0) return { ok: false, row: "G6", cause: "none of the codes is usable at this shop" };
+    if (usable.length === 0)
+      return { ok: false, row: "G6", cause: "none of the codes is usable at this shop" };
     return { ok: true, shopOrderId, items: usable };
   } catch (err) {
     if (err instanceof LookupStop) return { ok: false, row: err.row, cause: err.causeText };
@@ -163,31 +190,59 @@ export async function lookupByCodes(deps: LookupDeps, scope: LookupScope, codes:
   }
 }
 
-const SPENT_OR_AFTER_SALE: ReadonlySet<FulfillStatus> = new Set(["FINISH", "AFTER_SALE_PROCESSING", "AFTER_SALE_SUCCESS"]);
+const SPENT_OR_AFTER_SALE: ReadonlySet<FulfillStatus> = new Set([
+  "FINISH",
+  "AFTER_SALE_PROCESSING",
+  "AFTER_SALE_SUCCESS",
+]);
 
 /** A QR opened by the gateway: all codes of its shop order, unless the QR is spent or expired. */
 export async function lookupByQr(deps: LookupDeps, scope: LookupScope, qr: QrClaims): Promise<LookupOutcome> {
   const ctx = (fault: string): ReadContext => ({ merchantId: scope.merchantId, fault });
   try {
-    const vouchers = await read("G13", () => deps.store.primary.vouchersByShopOrder(scope.merchantId, qr.shopOrderId, ctx("query.certificate")));
-    if (vouchers.length === 0) return { ok: false, row: "G17", cause: `shop order ${qr.shopOrderId} has no vouchers for this merchant` };
+    const vouchers = await read("G13", () =>
+      deps.store.primary.vouchersByShopOrder(scope.merchantId, qr.shopOrderId, ctx("query.certificate")),
+    );
+    if (vouchers.length === 0)
+      return {
+        ok: false,
+        row: "G17",
+        cause: `shop order ${qr.shopOrderId} has no vouchers for this merchant`,
+      };
     let spentBy: string | null = null;
     const views = await buildViews(deps, deps.store.primary, scope, vouchers, ctx, async () => {
       await deps.store.primary.shopOrder(scope.merchantId, qr.shopOrderId, ctx("query.order"));
       await deps.store.primary.afterSaleOrdersOfOrder(qr.shopOrderId, ctx("query.order"));
-      const since = await deps.store.primary.redemptionsOfOrderSince(qr.shopOrderId, qr.iat, ctx("query.order"));
+      const since = await deps.store.primary.redemptionsOfOrderSince(
+        qr.shopOrderId,
+        qr.iat,
+        ctx("query.order"),
+      );
       spentBy = since[0]?.redeemId ?? null;
     });
     const now = deps.clock.now();
     const settled = () => views.filter((v) => SPENT_OR_AFTER_SALE.has(v.status));
     if (spentBy !== null) {
-      return { ok: false, row: "G22", cause: `QR spent by redemption ${spentBy}`, shopOrderId: qr.shopOrderId, items: settled() };
+      return {
+        ok: false,
+        row: "G22",
+        cause: `QR spent by redemption ${spentBy}`,
+        shopOrderId: qr.shopOrderId,
+        items: settled(),
+      };
     }
     if (now >= qr.exp) {
-      return { ok: false, row: "G19", cause: `QR expired at ${qr.exp}, now ${now}`, shopOrderId: qr.shopOrderId, items: settled() };
+      return {
+        ok: false,
+        row: "G19",
+        cause: `QR expired at ${qr.exp}, now ${now}`,
+        shopOrderId: qr.shopOrderId,
+        items: settled(),
+      };
     }
     const usable = views.filter((v) => v.usableHere);
-    if (usable.length === 0) return { ok: false, row: "G6", cause: "none of the order's codes is usable at this shop" };
+    if (usable.length === 0)
+      return { ok: false, row: "G6", cause: "none of the order's codes is usable at this shop" };
     return { ok: true, shopOrderId: qr.shopOrderId, items: views.filter((v) => v.usableHere) };
   } catch (err) {
     if (err instanceof LookupStop) return { ok: false, row: err.row, cause: err.causeText };

@@ -9,7 +9,12 @@ import type { ConditionalMove, FulfillmentTx, ReadContext, VoucherRedemptionFiel
 
 export type MoveOutcome =
   | { readonly ok: true; readonly before: ItemState[] }
-  | { readonly ok: false; readonly reason: "missing" | "refused" | "conflict"; readonly itemOrderId?: string; readonly state?: ItemState };
+  | {
+      readonly ok: false;
+      readonly reason: "missing" | "refused" | "conflict";
+      readonly itemOrderId?: string;
+      readonly state?: ItemState;
+    };
 
 export async function moveItems(
   tx: FulfillmentTx,
@@ -18,7 +23,9 @@ export async function moveItems(
   ctx: ReadContext,
   voucherFields: VoucherRedemptionFields | null = null,
 ): Promise<MoveOutcome> {
-  const ids = [...new Set(itemOrderIds)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  const ids = [...new Set(itemOrderIds)].sort((a, b) =>
+    BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0,
+  );
   await tx.lockVouchers(ids);
   const [vouchers, executions, subs] = [
     await tx.vouchersByItems(ids, ctx),
@@ -41,7 +48,10 @@ export async function moveItems(
     const next = nextItemState(state, event);
     if (!next) return { ok: false, reason: "refused", itemOrderId: id, state };
     before.push(state);
-    const move = (r: { itemOrderId: string; version: number; status: ItemState["voucher"] }, to: ItemState["voucher"]) => ({
+    const move = (
+      r: { itemOrderId: string; version: number; status: ItemState["voucher"] },
+      to: ItemState["voucher"],
+    ) => ({
       itemOrderId: r.itemOrderId,
       fromVersion: r.version,
       fromStatus: r.status,
@@ -56,6 +66,7 @@ export async function moveItems(
     (await tx.moveVouchers(voucherMoves, voucherFields, noFault)) +
     (await tx.moveExecutionOrders(execMoves, noFault)) +
     (await tx.moveSubOrders(subMoves, noFault));
-  if (moved !== voucherMoves.length + execMoves.length + subMoves.length) return { ok: false, reason: "conflict" };
+  if (moved !== voucherMoves.length + execMoves.length + subMoves.length)
+    return { ok: false, reason: "conflict" };
   return { ok: true, before };
 }

@@ -44,11 +44,17 @@ export interface FulfillmentReads {
   afterSaleOrdersOfOrder(shopOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord[]>;
   products(productIds: readonly string[], ctx: ReadContext): Promise<ProductRecord[]>;
   /** Resolves the image URL of each product (its own dependency in TTLS). */
-  productImages(productIds: readonly string[], ctx: ReadContext): Promise<{ productId: string; imageUrl: string }[]>;
+  productImages(
+    productIds: readonly string[],
+    ctx: ReadContext,
+  ): Promise<{ productId: string; imageUrl: string }[]>;
   holidays(country: string, ctx: ReadContext): Promise<Holiday[]>;
   redemption(redeemId: string, ctx: ReadContext): Promise<RedemptionRecord | null>;
   /** Unused items past their end whose product refunds them by itself (apply_source 1). */
-  expiredUnusedItems(now: number, limit: number): Promise<{ merchantId: string; shopOrderId: string; itemOrderId: string }[]>;
+  expiredUnusedItems(
+    now: number,
+    limit: number,
+  ): Promise<{ merchantId: string; shopOrderId: string; itemOrderId: string }[]>;
   /** Newest first, keyset-paged by (redeem_time, redeem_id) so pages stay stable under inserts. */
   redemptionPage(query: RedemptionPageQuery, ctx: ReadContext): Promise<RedemptionRecord[]>;
   afterSaleOrder(afterSaleOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord | null>;
@@ -84,14 +90,23 @@ export interface FulfillmentTx extends FulfillmentReads {
   /** Row-locks the vouchers in item id order; every writer takes these first, so writers never deadlock. */
   lockVouchers(itemOrderIds: readonly string[]): Promise<void>;
   /** Conditional versioned updates; each returns how many records moved (fewer = a concurrent writer won). */
-  moveVouchers(moves: readonly ConditionalMove[], fields: VoucherRedemptionFields | null, ctx: ReadContext): Promise<number>;
+  moveVouchers(
+    moves: readonly ConditionalMove[],
+    fields: VoucherRedemptionFields | null,
+    ctx: ReadContext,
+  ): Promise<number>;
   moveExecutionOrders(moves: readonly ConditionalMove[], ctx: ReadContext): Promise<number>;
   moveSubOrders(moves: readonly ConditionalMove[], ctx: ReadContext): Promise<number>;
   insertRedemption(r: RedemptionRecord): Promise<void>;
   /** Marks a redemption cancelled if it is still REDEEMED; false when it was not. */
   cancelRedemption(redeemId: string, cancelTime: number): Promise<boolean>;
   insertAfterSaleOrder(a: AfterSaleOrderRecord): Promise<void>;
-  updateAfterSaleOrder(id: string, from: AfterSaleOrderRecord["status"], to: AfterSaleOrderRecord["status"], at: number): Promise<boolean>;
+  updateAfterSaleOrder(
+    id: string,
+    from: AfterSaleOrderRecord["status"],
+    to: AfterSaleOrderRecord["status"],
+    at: number,
+  ): Promise<boolean>;
   insertEvent(e: OutboxEvent): Promise<void>;
   /**
    * A redemption's writes in one round trip: the three conditional moves, then the redemption

@@ -91,11 +91,16 @@ export async function redeemCodes(deps: RedeemDeps, cmd: RedeemCommand): Promise
   }
 }
 
-async function runRedeem(deps: RedeemDeps, cmd: RedeemCommand, signal: AbortSignal): Promise<Result<Redeemed>> {
+async function runRedeem(
+  deps: RedeemDeps,
+  cmd: RedeemCommand,
+  signal: AbortSignal,
+): Promise<Result<Redeemed>> {
   const { merchantId } = cmd;
   const ctx = (fault: string | null): ReadContext => ({ merchantId, fault });
 
-  if (!isDecimalId(cmd.shopOrderId)) return fail("R10", `shop_order_id ${JSON.stringify(cmd.shopOrderId)} is not a decimal id`);
+  if (!isDecimalId(cmd.shopOrderId))
+    return fail("R10", `shop_order_id ${JSON.stringify(cmd.shopOrderId)} is not a decimal id`);
   let redeemId: string;
   try {
     redeemId = deps.ids.redeemId(ctx("redeem.redeem_id"));
@@ -105,20 +110,32 @@ async function runRedeem(deps: RedeemDeps, cmd: RedeemCommand, signal: AbortSign
   const badCode = cmd.codes.find((c) => !CODE_PATTERN.test(c));
   if (badCode !== undefined) return fail("R12", "a code is not exactly 12 digits");
 
+  // Whether the transaction began: a database that cannot be reached at all fails before this,
+  // and that is a failure to read the vouchers (R13), not a lost update.
+  let began = false;
   try {
     return await deps.store.transaction(
       async (tx) => {
-        const vouchers = await stage("R13", () => tx.vouchersByCodes(merchantId, cmd.codes, ctx("redeem.voucher_read")));
+        began = true;
+        const vouchers = await stage("R13", () =>
+          tx.vouchersByCodes(merchantId, cmd.codes, ctx("redeem.voucher_read")),
+        );
         const byCode = new Map<string, VoucherRecord>();
         for (const v of vouchers) if (v.shopOrderId === cmd.shopOrderId) byCode.set(v.code, v);
         if (byCode.size < cmd.codes.length) {
-          throw new StageFailure("R14", `${cmd.codes.length - byCode.size} of ${cmd.codes.length} codes not found in shop order ${cmd.shopOrderId}`);
+          throw new StageFailure(
+            "R14",
+            `${cmd.codes.length - byCode.size} of ${cmd.codes.length} codes not found in shop order ${cmd.shopOrderId}`,
+          );
         }
         const ordered = cmd.codes.map((c) => byCode.get(c) as VoucherRecord);
         const itemIds = ordered.map((v) => v.itemOrderId);
         // The usable-time rules come with the vouchers: they are part of reading them.
         const { products, holidays } = await stage("R13", async () => ({
-          products: await tx.products([...new Set(ordered.map((v) => v.productId))], ctx("redeem.voucher_read")),
+          products: await tx.products(
+            [...new Set(ordered.map((v) => v.productId))],
+            ctx("redeem.voucher_read"),
+          ),
           holidays: await tx.holidays(cmd.country, ctx("redeem.voucher_read")),
         }));
         const productById = new Map(products.map((p) => [p.productId, p]));
@@ -131,7 +148,9 @@ async function runRedeem(deps: RedeemDeps, cmd: RedeemCommand, signal: AbortSign
           if (row) throw new StageFailure(row, `code ${v.code.slice(0, 4)}… voucher ${v.status}`);
         }
 
-        const executions = await stage("R20", () => tx.executionOrders(itemIds, ctx("redeem.exec_order_read")));
+        const executions = await stage("R20", () =>
+          tx.executionOrders(itemIds, ctx("redeem.exec_order_read")),
+        );
         const execById = new Map(executions.map((e) => [e.itemOrderId, e]));
         for (const id of itemIds) {
           const e = execById.get(id);
@@ -143,7 +162,9 @@ async function runRedeem(deps: RedeemDeps, cmd: RedeemCommand, signal: AbortSign
         const subs = await stage("R26", () => tx.subOrders(itemIds, ctx("redeem.sub_order_read")));
         const subById = new Map(subs.map((s) => [s.itemOrderId, s]));
         if (subs.length < itemIds.length) throw new StageFailure("R26", "a sub-fulfillment order is missing");
-        const snapshots = await stage("R27", () => tx.shopSnapshots(itemIds, ctx("redeem.shop_snapshot_read")));
+        const snapshots = await stage("R27", () =>
+          tx.shopSnapshots(itemIds, ctx("redeem.shop_snapshot_read")),
+        );
         const snapshotById = new Map(snapshots.map((s) => [s.itemOrderId, s]));
         for (const id of itemIds) {
           const s = subById.get(id);
@@ -162,15 +183,28 @@ async function runRedeem(deps: RedeemDeps, cmd: RedeemCommand, signal: AbortSign
         const source = cmd.source ?? REDEMPTION_SOURCE.SAAS;
         const codes = ordered.map((v) => v.code);
         const moves = (records: { itemOrderId: string; version: number }[]): ConditionalMove[] =>
-          records.map((r) => ({ itemOrderId: r.itemOrderId, fromVersion: r.version, fromStatus: "WAIT_FULFILL", toStatus: "FINISH" }));
+          records.map((r) => ({
+            itemOrderId: r.itemOrderId,
+            fromVersion: r.version,
+            fromStatus: "WAIT_FULFILL",
+            toStatus: "FINISH",
+          }));
         const outcome = await stage("R34", async () => {
           await tx.lockVouchers(itemIds);
           return tx.commitRedemption(
             {
               vouchers: moves(ordered),
-              executions: moves(itemIds.map((id) => execById.get(id) as { itemOrderId: string; version: number })),
+              executions: moves(
+                itemIds.map((id) => execById.get(id) as { itemOrderId: string; version: number }),
+              ),
               subs: moves(itemIds.map((id) => subById.get(id) as { itemOrderId: string; version: number })),
-              fields: { redeemId, redeemedShopId: cmd.shopId, redeemedThirdShopId: cmd.thirdShopId, redemptionSource: source, redeemTime: now },
+              fields: {
+                redeemId,
+                redeemedShopId: cmd.shopId,
+                redeemedThirdShopId: cmd.thirdShopId,
+                redemptionSource: source,
+                redeemTime: now,
+              },
               redemption: {
                 redeemId,
                 shopOrderId: cmd.shopOrderId,
@@ -207,15 +241,24 @@ async function runRedeem(deps: RedeemDeps, cmd: RedeemCommand, signal: AbortSign
           );
         });
         if (outcome.moved !== itemIds.length * 3 || !outcome.written) {
-          throw new StageFailure("R34", "a conditional update matched fewer records than it moved: a concurrent writer won");
+          throw new StageFailure(
+            "R34",
+            "a conditional update matched fewer records than it moved: a concurrent writer won",
+          );
         }
         return ok({ redeemId, redeemTime: now, itemOrderIds: itemIds });
       },
-      { commitFault: ctx("redeem.commit"), signal, stallFault: ctx("redeem.core_timeout"), consistentSnapshot: true },
+      {
+        commitFault: ctx("redeem.commit"),
+        signal,
+        stallFault: ctx("redeem.core_timeout"),
+        consistentSnapshot: true,
+      },
     );
   } catch (err) {
     if (err instanceof StageFailure) return fail(err.row, err.causeText);
     if (signal.aborted) return fail("R9", "core deadline passed; rolled back");
+    if (!began) return fail("R13", `the transaction could not begin: ${describeError(err)}`);
     // The commit itself failed (or the database went away mid-transaction): nothing was written.
     return fail("R34", `transaction failed: ${describeError(err)}`);
   }

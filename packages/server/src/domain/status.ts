@@ -1,5 +1,11 @@
 /** The fulfillment statuses shared by vouchers, execution orders and sub-fulfillment orders. */
-export const STATUSES = ["INIT", "WAIT_FULFILL", "FINISH", "AFTER_SALE_PROCESSING", "AFTER_SALE_SUCCESS"] as const;
+export const STATUSES = [
+  "INIT",
+  "WAIT_FULFILL",
+  "FINISH",
+  "AFTER_SALE_PROCESSING",
+  "AFTER_SALE_SUCCESS",
+] as const;
 export type FulfillStatus = (typeof STATUSES)[number];
 
 /** TTLS `redemption_status` numbers. */

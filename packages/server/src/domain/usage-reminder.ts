@@ -63,7 +63,9 @@ export function usageReminder(
   const dayText = weekdays.length === 7 ? w.everyDay : weekdays.map((d) => w.days[d - 1]).join(", ");
   const hourText =
     rules.usableHours.length === 0 ? [w.allDay] : rules.usableHours.map((r) => `${r.start}-${r.end}`);
-  const content_list: ReminderEntry[] = [{ type: "use_time", title: w.useTime, contents: [dayText, ...hourText] }];
+  const content_list: ReminderEntry[] = [
+    { type: "use_time", title: w.useTime, contents: [dayText, ...hourText] },
+  ];
   const dates = applicableHolidays(rules, window, timeZone, holidays);
   if (dates.length > 0) {
     content_list.push({

@@ -2,12 +2,11 @@
  * The gateway checks of CONTRACT.md section 2, in order: token, then (after the rate limit and
  * the body, which the transport checks) scopes and merchant, main account, shop permission.
  */
-import type { FulfillmentReads } from "../core/ports.js";
+import type { BusinessClock, FulfillmentReads } from "../core/ports.js";
 import type { MerchantRecord, ShopRecord } from "../core/records.js";
 import { describeError } from "../core/result.js";
 import type { RowId } from "../domain/catalogue.js";
 import { hashToken } from "../security/secret-box.js";
-import type { BusinessClock } from "../core/ports.js";
 import { GATEWAY_ROWS, type SaasEndpoint } from "./endpoint-rows.js";
 import type { GatewayStore, GrantRecord } from "./ports.js";
 
@@ -29,7 +28,9 @@ export interface Authorized {
   readonly shop: ShopRecord | null;
 }
 
-export type AuthorizeOutcome = { ok: true; value: Authorized } | { ok: false; row: RowId; cause: string; status?: 401 };
+export type AuthorizeOutcome =
+  | { ok: true; value: Authorized }
+  | { ok: false; row: RowId; cause: string; status?: 401 };
 
 export interface CallerDeps {
   readonly gateway: GatewayStore;
@@ -44,14 +45,23 @@ export function bearerToken(header: string | undefined): string | null {
 }
 
 /** Step 1: the token. A store failure here answers the endpoint's permission-read row. */
-export async function authenticate(deps: CallerDeps, header: string | undefined, endpoint: SaasEndpoint): Promise<AuthOutcome> {
+export async function authenticate(
+  deps: CallerDeps,
+  header: string | undefined,
+  endpoint: SaasEndpoint,
+): Promise<AuthOutcome> {
   const token = bearerToken(header);
   if (!token) return { ok: false, kind: "token", cause: "no bearer token" };
   let record: Awaited<ReturnType<GatewayStore["token"]>>;
   try {
     record = await deps.gateway.token(hashToken(token));
   } catch (err) {
-    return { ok: false, kind: "row", row: GATEWAY_ROWS[endpoint].scopeRead, cause: `token read failed: ${describeError(err)}` };
+    return {
+      ok: false,
+      kind: "row",
+      row: GATEWAY_ROWS[endpoint].scopeRead,
+      cause: `token read failed: ${describeError(err)}`,
+    };
   }
   if (!record || record.kind !== "access") return { ok: false, kind: "token", cause: "unknown token" };
   if (record.revoked) return { ok: false, kind: "token", cause: "token revoked" };
@@ -77,8 +87,10 @@ export async function authorize(
   }
   // A revoked grant revokes its tokens.
   if (!grant || grant.revoked) return { ok: false, row: rows.noScope, cause: "grant revoked", status: 401 };
-  if (!grant.scopes.includes(rows.scope)) return { ok: false, row: rows.noScope, cause: `grant lacks ${rows.scope}` };
-  if (bodyMerchantId !== caller.merchantId) return { ok: false, row: rows.noScope, cause: "merchant_id is not the token's merchant" };
+  if (!grant.scopes.includes(rows.scope))
+    return { ok: false, row: rows.noScope, cause: `grant lacks ${rows.scope}` };
+  if (bodyMerchantId !== caller.merchantId)
+    return { ok: false, row: rows.noScope, cause: "merchant_id is not the token's merchant" };
 
   let merchant: MerchantRecord | null;
   try {

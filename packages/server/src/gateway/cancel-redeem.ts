@@ -22,13 +22,19 @@ const ROW_OF: Record<CancelFailure, RowId> = {
   conflict: "C5",
 };
 
-export async function cancelRedeem(deps: { caller: CallerDeps; cancel: CancelDeps }, caller: Caller, body: CancelBody, logId: string): Promise<Outcome> {
+export async function cancelRedeem(
+  deps: { caller: CallerDeps; cancel: CancelDeps },
+  caller: Caller,
+  body: CancelBody,
+  logId: string,
+): Promise<Outcome> {
   const auth = await authorize(deps.caller, caller, "redeem", body.merchant_id, body.third_shop_id);
   if (!auth.ok) {
     if (auth.status === 401) return { reply: genericReply("access_token_invalid", logId), cause: auth.cause };
     return { reply: rowReply(auth.row, logId), cause: auth.cause };
   }
-  if (!isDecimalId(body.redeem_id)) return { reply: rowReply("C6", logId), cause: "redeem_id is not a decimal id" };
+  if (!isDecimalId(body.redeem_id))
+    return { reply: rowReply("C6", logId), cause: "redeem_id is not a decimal id" };
   try {
     const result = await cancelRedemption(deps.cancel, {
       merchantId: caller.merchantId,
@@ -36,7 +42,12 @@ export async function cancelRedeem(deps: { caller: CallerDeps; cancel: CancelDep
       thirdShopId: body.third_shop_id,
       redeemId: body.redeem_id,
     });
-    if (!result.ok) return { reply: rowReply(ROW_OF[result.reason], logId), cause: result.reason, redeemId: body.redeem_id };
+    if (!result.ok)
+      return {
+        reply: rowReply(ROW_OF[result.reason], logId),
+        cause: result.reason,
+        redeemId: body.redeem_id,
+      };
     return {
       reply: successReply({ redeem_id: result.redeemId, cancel_time: result.cancelTime }, logId),
       cause: null,

@@ -4,7 +4,11 @@ import { formatMinor } from "../domain/money.js";
 import { REDEMPTION_STATUS } from "../domain/status.js";
 import { int64 } from "./envelope.js";
 
-function intersect(a: number | null, b: number | null, pick: (x: number, y: number) => number): number | null {
+function intersect(
+  a: number | null,
+  b: number | null,
+  pick: (x: number, y: number) => number,
+): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return pick(a, b);

@@ -23,7 +23,11 @@ export const GATEWAY_ROWS: Record<SaasEndpoint, GatewayRows> = {
     shopPermissionRead: "G8",
     noShop: "G2",
     scope: "localservice.fulfill.query",
-    faults: { scope: "query.scan_permission", mainAccount: "query.main_account", shopPermission: "query.shop_permission" },
+    faults: {
+      scope: "query.scan_permission",
+      mainAccount: "query.main_account",
+      shopPermission: "query.shop_permission",
+    },
   },
   redeem: {
     schema: "R1",
@@ -33,6 +37,10 @@ export const GATEWAY_ROWS: Record<SaasEndpoint, GatewayRows> = {
     shopPermissionRead: "R5",
     noShop: "R2",
     scope: "localservice.fulfill.redeem",
-    faults: { scope: "redeem.redeem_permission", mainAccount: "redeem.main_account", shopPermission: "redeem.shop_permission" },
+    faults: {
+      scope: "redeem.redeem_permission",
+      mainAccount: "redeem.main_account",
+      shopPermission: "redeem.shop_permission",
+    },
   },
 };

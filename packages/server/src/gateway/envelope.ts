@@ -25,11 +25,21 @@ export interface Reply {
 }
 
 export function successReply(data: Record<string, unknown>, logId: string): Reply {
-  return { httpStatus: 200, row: "OK", body: toJson({ data, error: { code: "0", message: "success", log_id: logId } }) };
+  return {
+    httpStatus: 200,
+    row: "OK",
+    body: toJson({ data, error: { code: "0", message: "success", log_id: logId } }),
+  };
 }
 
 export function rowError(row: CatalogueRow, logId: string) {
-  return { code: row.code, message: row.message, log_id: logId, description: row.description, handling: row.handling };
+  return {
+    code: row.code,
+    message: row.message,
+    log_id: logId,
+    description: row.description,
+    handling: row.handling,
+  };
 }
 
 export function rowReply(rowId: RowId, logId: string, data: Record<string, unknown> = {}): Reply {
@@ -51,5 +61,9 @@ export type GenericCode = keyof typeof GENERIC;
 
 export function genericReply(code: GenericCode, logId: string, message?: string): Reply {
   const g = GENERIC[code];
-  return { httpStatus: g.status, row: code, body: toJson({ data: {}, error: { code, message: message ?? g.message, log_id: logId } }) };
+  return {
+    httpStatus: g.status,
+    row: code,
+    body: toJson({ data: {}, error: { code, message: message ?? g.message, log_id: logId } }),
+  };
 }

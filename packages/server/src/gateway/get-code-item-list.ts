@@ -2,8 +2,8 @@
 import { type LookupDeps, type LookupOutcome, lookupByCodes, lookupByQr } from "../core/lookup.js";
 import { type Authorized, authorize, type Caller, type CallerDeps } from "./caller.js";
 import { toCodeItem } from "./code-item.js";
-import { type Reply, rowReply, successReply, genericReply } from "./envelope.js";
 import type { EnumerationGuard } from "./enumeration-guard.js";
+import { genericReply, type Reply, rowReply, successReply } from "./envelope.js";
 import type { QrCodec } from "./qr-codec.js";
 
 export interface QueryBody {
@@ -31,11 +31,18 @@ export interface Outcome {
 
 const DIGITS = /^\d+$/;
 
-export async function getCodeItemList(deps: QueryDeps, caller: Caller, body: QueryBody, logId: string): Promise<Outcome> {
+export async function getCodeItemList(
+  deps: QueryDeps,
+  caller: Caller,
+  body: QueryBody,
+  logId: string,
+): Promise<Outcome> {
   const hasCodes = body.code_list !== undefined;
   const hasQr = body.qr_info !== undefined;
-  if (hasCodes === hasQr) return { reply: rowReply("G1", logId), cause: "exactly one of code_list and qr_info is required" };
-  if (hasQr && !(body.qr_info as string).startsWith("TT-")) return { reply: rowReply("G1", logId), cause: "qr_info lacks the TT- prefix" };
+  if (hasCodes === hasQr)
+    return { reply: rowReply("G1", logId), cause: "exactly one of code_list and qr_info is required" };
+  if (hasQr && !(body.qr_info as string).startsWith("TT-"))
+    return { reply: rowReply("G1", logId), cause: "qr_info lacks the TT- prefix" };
   if (hasCodes && (body.code_list as string[]).some((c) => !DIGITS.test(c))) {
     return { reply: rowReply("G3", logId), cause: "a typed code has a non-digit character" };
   }
@@ -58,11 +65,16 @@ export async function getCodeItemList(deps: QueryDeps, caller: Caller, body: Que
   if (hasCodes) {
     const wait = deps.enumeration.blocked(caller.appId, caller.merchantId);
     if (wait !== null) {
-      return { reply: genericReply("rate_limit_exceeded", logId), cause: "too many unknown codes: enumeration throttled", retryAfter: wait };
+      return {
+        reply: genericReply("rate_limit_exceeded", logId),
+        cause: "too many unknown codes: enumeration throttled",
+        retryAfter: wait,
+      };
     }
     const codes = [...new Set(body.code_list as string[])];
     outcome = await lookupByCodes(deps.lookup, scope, codes);
-    if (!outcome.ok && outcome.row === "G5") deps.enumeration.miss(caller.appId, caller.merchantId, codes.length);
+    if (!outcome.ok && outcome.row === "G5")
+      deps.enumeration.miss(caller.appId, caller.merchantId, codes.length);
   } else {
     const opened = deps.qr.open(body.qr_info as string);
     if (!opened.ok) return { reply: rowReply(opened.row, logId), cause: opened.cause };
@@ -71,10 +83,15 @@ export async function getCodeItemList(deps: QueryDeps, caller: Caller, body: Que
   }
   if (outcome.ok) {
     return {
-      reply: successReply({ shop_order_id: outcome.shopOrderId, code_list: outcome.items.map(toCodeItem) }, logId),
+      reply: successReply(
+        { shop_order_id: outcome.shopOrderId, code_list: outcome.items.map(toCodeItem) },
+        logId,
+      ),
       cause: null,
     };
   }
-  const data = outcome.items ? { shop_order_id: outcome.shopOrderId, code_list: outcome.items.map(toCodeItem) } : {};
+  const data = outcome.items
+    ? { shop_order_id: outcome.shopOrderId, code_list: outcome.items.map(toCodeItem) }
+    : {};
   return { reply: rowReply(outcome.row, logId, data), cause: outcome.cause };
 }

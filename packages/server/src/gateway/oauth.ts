@@ -8,14 +8,22 @@ import { describeError } from "../core/result.js";
 import { hashToken, type SecretBox, secretsEqual } from "../security/secret-box.js";
 import type { GatewayStore } from "./ports.js";
 
-export type OAuthError = "invalid_request" | "unsupported_grant_type" | "invalid_client" | "unauthorized_client" | "invalid_grant";
+export type OAuthError =
+  | "invalid_request"
+  | "unsupported_grant_type"
+  | "invalid_client"
+  | "unauthorized_client"
+  | "invalid_grant";
 
 export const OAUTH_ERRORS: Record<OAuthError, { status: number; description: string }> = {
   invalid_request: { status: 400, description: "A required field is missing." },
   unsupported_grant_type: { status: 400, description: "grant_type must be access_token or refresh_token." },
   invalid_client: { status: 401, description: "Unknown client or wrong client secret." },
   unauthorized_client: { status: 401, description: "The merchant has not granted this app." },
-  invalid_grant: { status: 400, description: "The refresh token is unknown, expired, revoked or already rotated." },
+  invalid_grant: {
+    status: 400,
+    description: "The refresh token is unknown, expired, revoked or already rotated.",
+  },
 };
 
 export interface TokenPair {
@@ -25,7 +33,9 @@ export interface TokenPair {
   refresh_expires_in: number;
 }
 
-export type OAuthOutcome = { ok: true; tokens: TokenPair; appId: string; merchantId: string } | { ok: false; error: OAuthError; cause: string };
+export type OAuthOutcome =
+  | { ok: true; tokens: TokenPair; appId: string; merchantId: string }
+  | { ok: false; error: OAuthError; cause: string };
 
 export interface OAuthDeps {
   readonly gateway: GatewayStore;
@@ -48,7 +58,11 @@ const newToken = (prefix: string) => `${prefix}.${randomBytes(32).toString("base
 export async function exchangeToken(deps: OAuthDeps, req: TokenRequest): Promise<OAuthOutcome> {
   const { client_key, client_secret, merchant_id, grant_type } = req;
   if (!client_key || !client_secret || !merchant_id || !grant_type) {
-    return { ok: false, error: "invalid_request", cause: "client_key, client_secret, merchant_id and grant_type are required" };
+    return {
+      ok: false,
+      error: "invalid_request",
+      cause: "client_key, client_secret, merchant_id and grant_type are required",
+    };
   }
   if (grant_type !== "access_token" && grant_type !== "refresh_token") {
     return { ok: false, error: "unsupported_grant_type", cause: `grant_type ${grant_type.slice(0, 32)}` };
@@ -65,17 +79,29 @@ export async function exchangeToken(deps: OAuthDeps, req: TokenRequest): Promise
       return { ok: false, error: "invalid_client", cause: `stored secret unreadable: ${describeError(err)}` };
     }
   }
-  if (!app || !secretOk) return { ok: false, error: "invalid_client", cause: "unknown client or wrong secret" };
+  if (!app || !secretOk)
+    return { ok: false, error: "invalid_client", cause: "unknown client or wrong secret" };
   const ctx = { merchantId: merchant_id, fault: null };
   const grant = /^\d{1,19}$/.test(merchant_id) ? await deps.gateway.grant(app.appId, merchant_id, ctx) : null;
-  if (!grant || grant.revoked) return { ok: false, error: "unauthorized_client", cause: "the merchant has not granted this app" };
+  if (!grant || grant.revoked)
+    return { ok: false, error: "unauthorized_client", cause: "the merchant has not granted this app" };
 
   const now = deps.clock.now();
   if (grant_type === "refresh_token") {
     const hash = hashToken(req.refresh_token as string);
     const old = await deps.gateway.token(hash);
-    if (!old || old.kind !== "refresh" || old.appId !== app.appId || old.merchantId !== merchant_id || old.expiresAt <= now) {
-      return { ok: false, error: "invalid_grant", cause: "refresh token unknown, expired or of another client" };
+    if (
+      !old ||
+      old.kind !== "refresh" ||
+      old.appId !== app.appId ||
+      old.merchantId !== merchant_id ||
+      old.expiresAt <= now
+    ) {
+      return {
+        ok: false,
+        error: "invalid_grant",
+        cause: "refresh token unknown, expired or of another client",
+      };
     }
     // Rotation: only one refresh can consume the token; a second use is invalid_grant.
     if (!(await deps.gateway.consumeRefreshToken(hash, now))) {
@@ -92,8 +118,22 @@ export async function exchangeToken(deps: OAuthDeps, req: TokenRequest): Promise
   };
   await deps.gateway.insertTokens(
     [
-      { tokenHash: hashToken(access), kind: "access", appId: app.appId, merchantId: merchant_id, expiresAt: tokens.expires_in, revoked: false },
-      { tokenHash: hashToken(refresh), kind: "refresh", appId: app.appId, merchantId: merchant_id, expiresAt: tokens.refresh_expires_in, revoked: false },
+      {
+        tokenHash: hashToken(access),
+        kind: "access",
+        appId: app.appId,
+        merchantId: merchant_id,
+        expiresAt: tokens.expires_in,
+        revoked: false,
+      },
+      {
+        tokenHash: hashToken(refresh),
+        kind: "refresh",
+        appId: app.appId,
+        merchantId: merchant_id,
+        expiresAt: tokens.refresh_expires_in,
+        revoked: false,
+      },
     ],
     now,
   );

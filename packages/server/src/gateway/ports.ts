@@ -61,8 +61,21 @@ export interface GatewayStore {
   /** Revokes a refresh token if it is still live; false when another refresh already rotated it. */
   consumeRefreshToken(tokenHash: string, now: number): Promise<boolean>;
   /** Claims a key: null when claimed now, else the existing record (a claim older than `staleBeforeMs` is taken over). */
-  claimIdempotencyKey(appId: string, merchantId: string, key: string, bodyHash: string, nowMs: number, expiredBeforeMs: number, staleBeforeMs: number): Promise<IdempotencyRecord | null>;
-  finishIdempotencyKey(appId: string, merchantId: string, key: string, response: StoredResponse): Promise<void>;
+  claimIdempotencyKey(
+    appId: string,
+    merchantId: string,
+    key: string,
+    bodyHash: string,
+    nowMs: number,
+    expiredBeforeMs: number,
+    staleBeforeMs: number,
+  ): Promise<IdempotencyRecord | null>;
+  finishIdempotencyKey(
+    appId: string,
+    merchantId: string,
+    key: string,
+    response: StoredResponse,
+  ): Promise<void>;
   releaseIdempotencyKey(appId: string, merchantId: string, key: string): Promise<void>;
   insertRequestLogs(entries: readonly RequestLogEntry[]): Promise<void>;
   requestLog(logId: string): Promise<RequestLogEntry | null>;

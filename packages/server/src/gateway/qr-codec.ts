@@ -52,7 +52,8 @@ export class QrCodec {
       return { ok: false, row: "G10", cause: "qr_info is not unpadded base64url" };
     }
     const raw = Buffer.from(text, "base64url");
-    if (raw.length < 1 + NONCE + TAG) return { ok: false, row: "G10", cause: "qr_info too short for version, nonce and tag" };
+    if (raw.length < 1 + NONCE + TAG)
+      return { ok: false, row: "G10", cause: "qr_info too short for version, nonce and tag" };
     if (raw[0] !== VERSION) return { ok: false, row: "G11", cause: `unknown QR version ${raw[0]}` };
     let plaintext: Buffer;
     try {
@@ -60,12 +61,17 @@ export class QrCodec {
       const tag = raw.subarray(raw.length - TAG);
       const decipher = createDecipheriv("aes-256-gcm", this.#key, nonce, { authTagLength: TAG });
       decipher.setAuthTag(tag);
-      plaintext = Buffer.concat([decipher.update(raw.subarray(1 + NONCE, raw.length - TAG)), decipher.final()]);
+      plaintext = Buffer.concat([
+        decipher.update(raw.subarray(1 + NONCE, raw.length - TAG)),
+        decipher.final(),
+      ]);
     } catch {
       return { ok: false, row: "G11", cause: "QR authentication failed" };
     }
     const payload = parsePayload(plaintext);
-    return payload ? { ok: true, payload } : { ok: false, row: "G12", cause: "QR plaintext is not the QR JSON" };
+    return payload
+      ? { ok: true, payload }
+      : { ok: false, row: "G12", cause: "QR plaintext is not the QR JSON" };
   }
 }
 

@@ -30,7 +30,12 @@ function parseCursor(cursor: string): { redeemTime: number; redeemId: string } |
   return { redeemTime: Number(m[1]), redeemId: m[2] as string };
 }
 
-export async function queryRedeemRecord(deps: RecordsDeps, caller: Caller, body: RecordsBody, logId: string): Promise<Outcome> {
+export async function queryRedeemRecord(
+  deps: RecordsDeps,
+  caller: Caller,
+  body: RecordsBody,
+  logId: string,
+): Promise<Outcome> {
   const auth = await authorize(deps.caller, caller, "redeem", body.merchant_id, body.third_shop_id ?? null);
   if (!auth.ok) {
     if (auth.status === 401) return { reply: genericReply("access_token_invalid", logId), cause: auth.cause };
@@ -38,7 +43,8 @@ export async function queryRedeemRecord(deps: RecordsDeps, caller: Caller, body:
   }
   const after = parseCursor(body.cursor);
   if (after === undefined) return { reply: rowReply("Q1", logId), cause: "unknown cursor" };
-  if (body.end_time < body.start_time) return { reply: rowReply("Q1", logId), cause: "end_time before start_time" };
+  if (body.end_time < body.start_time)
+    return { reply: rowReply("Q1", logId), cause: "end_time before start_time" };
   const ctx = { merchantId: caller.merchantId, fault: null };
   let page: RedemptionRecord[];
   let finishedBy: Map<string, string | null>;
@@ -80,7 +86,10 @@ export async function queryRedeemRecord(deps: RecordsDeps, caller: Caller, body:
   }));
   const last = shown[shown.length - 1];
   return {
-    reply: successReply({ records, cursor: hasMore && last ? `${last.redeemTime}_${last.redeemId}` : "0", has_more: hasMore }, logId),
+    reply: successReply(
+      { records, cursor: hasMore && last ? `${last.redeemTime}_${last.redeemId}` : "0", has_more: hasMore },
+      logId,
+    ),
     cause: null,
   };
 }

@@ -3,11 +3,11 @@
  * Idempotency-Key, then the core under its deadline.
  */
 import { createHash } from "node:crypto";
+import type { RealClock } from "../core/ports.js";
 import type { RedeemDeps } from "../core/redeem-codes.js";
 import { redeemCodes } from "../core/redeem-codes.js";
 import { describeError } from "../core/result.js";
 import { findRow, isTransient } from "../domain/catalogue.js";
-import type { RealClock } from "../core/ports.js";
 import { authorize, type Caller, type CallerDeps } from "./caller.js";
 import { genericReply, type Reply, rowReply, successReply } from "./envelope.js";
 import type { Outcome } from "./get-code-item-list.js";
@@ -38,7 +38,13 @@ export interface RedeemOutcome extends Outcome {
 export const MAX_IDEMPOTENCY_KEY = 255;
 
 function bodyHash(body: RedeemBody): string {
-  const canonical = JSON.stringify([body.merchant_id, body.third_shop_id, body.shop_order_id, body.code_list, body.locale]);
+  const canonical = JSON.stringify([
+    body.merchant_id,
+    body.third_shop_id,
+    body.shop_order_id,
+    body.code_list,
+    body.locale,
+  ]);
   return createHash("sha256").update(canonical).digest("hex");
 }
 
@@ -49,7 +55,12 @@ function replay(stored: { httpStatus: number; body: string }, logId: string): Re
   return { httpStatus: stored.httpStatus, body, row: parsed.error.code === "0" ? "OK" : "replay" };
 }
 
-async function redeemOnce(deps: RedeemEndpointDeps, caller: Caller, body: RedeemBody, logId: string): Promise<RedeemOutcome> {
+async function redeemOnce(
+  deps: RedeemEndpointDeps,
+  caller: Caller,
+  body: RedeemBody,
+  logId: string,
+): Promise<RedeemOutcome> {
   if (new Set(body.code_list).size !== body.code_list.length) {
     return { reply: rowReply("R3", logId), cause: "code_list has duplicates" };
   }
@@ -61,7 +72,10 @@ async function redeemOnce(deps: RedeemEndpointDeps, caller: Caller, body: Redeem
   const { merchant } = auth.value;
   const shop = auth.value.shop as NonNullable<typeof auth.value.shop>;
   try {
-    const app = await deps.caller.gateway.app(caller.appId, { merchantId: caller.merchantId, fault: "redeem.verifier_name" });
+    const app = await deps.caller.gateway.app(caller.appId, {
+      merchantId: caller.merchantId,
+      fault: "redeem.verifier_name",
+    });
     if (!app) return { reply: rowReply("R4", logId), cause: "verifier app missing" };
   } catch (err) {
     return { reply: rowReply("R4", logId), cause: describeError(err) };
@@ -77,7 +91,11 @@ async function redeemOnce(deps: RedeemEndpointDeps, caller: Caller, body: Redeem
     codes: body.code_list,
   });
   if (result.ok) {
-    return { reply: successReply({ redeem_id: result.value.redeemId }, logId), cause: null, redeemId: result.value.redeemId };
+    return {
+      reply: successReply({ redeem_id: result.value.redeemId }, logId),
+      cause: null,
+      redeemId: result.value.redeemId,
+    };
   }
   return { reply: rowReply(result.row, logId), cause: result.cause };
 }
@@ -109,7 +127,8 @@ export async function redeemCode(
     return { reply: rowReply("R34", logId), cause: `idempotency key claim failed: ${describeError(err)}` };
   }
   if (existing) {
-    if (existing.bodyHash !== hash) return { reply: rowReply("X1", logId), cause: "Idempotency-Key reused with another body" };
+    if (existing.bodyHash !== hash)
+      return { reply: rowReply("X1", logId), cause: "Idempotency-Key reused with another body" };
     if (existing.state === "in_flight" || !existing.response) {
       return { reply: rowReply("X2", logId), cause: "a request with this Idempotency-Key is in flight" };
     }
@@ -120,7 +139,9 @@ export async function redeemCode(
   try {
     outcome = await redeemOnce(deps, caller, body, logId);
   } catch (err) {
-    await deps.gateway.releaseIdempotencyKey(caller.appId, caller.merchantId, idempotencyKey).catch(() => undefined);
+    await deps.gateway
+      .releaseIdempotencyKey(caller.appId, caller.merchantId, idempotencyKey)
+      .catch(() => undefined);
     throw err;
   }
   // Final: success, or a row whose handling is none. A transient row or a 401 releases the key.

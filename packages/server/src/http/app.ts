@@ -13,8 +13,8 @@ import { newLogId } from "../gateway/log-id.js";
 import type { HttpContext } from "./context.js";
 import { platformAdminRoutes } from "./platform-admin-routes.js";
 import { platformRoutes } from "./platform-routes.js";
-import { sandboxRoutes } from "./sandbox-routes.js";
 import { saasRoutes } from "./saas-routes.js";
+import { sandboxRoutes } from "./sandbox-routes.js";
 import { send } from "./send.js";
 
 /** Paths of secrets and codes that must never reach the log stream. */
@@ -52,7 +52,12 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     connectionTimeout: 30_000,
     requestTimeout: 10_000,
     keepAliveTimeout: 72_000,
-    http: { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 },
+    http: {
+      maxHeaderSize: 16 * 1024,
+      headersTimeout: 10_000,
+      requestTimeout: 10_000,
+      connectionsCheckingInterval: 1_000,
+    },
     maxParamLength: 200,
     return503OnClosing: true,
     ajv: { customOptions: { allErrors: false } },

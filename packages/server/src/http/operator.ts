@@ -10,7 +10,12 @@ export function operatorGuard(ctx: HttpContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request.headers.authorization);
     if (!token || !secretsEqual(token, ctx.operatorToken)) {
-      return send(request, reply, genericReply("access_token_invalid", request.id), "operator token required");
+      return send(
+        request,
+        reply,
+        genericReply("access_token_invalid", request.id),
+        "operator token required",
+      );
     }
   };
 }

@@ -53,7 +53,12 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
   const sys = ctx.system;
 
   /** Create or replace through the world loader: one validation, one writer. */
-  async function upsert(request: FastifyRequest, reply: FastifyReply, world: Parameters<typeof loadWorld>[3], data: unknown) {
+  async function upsert(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    world: Parameters<typeof loadWorld>[3],
+    data: unknown,
+  ) {
     if (request.validationError) return invalid(request, reply, request.validationError.message);
     try {
       await loadWorld(sys.world, sys.secrets, sys.ids, world);
@@ -64,26 +69,79 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     return reply.send(okEnvelope(request, data));
   }
 
-  app.post("/platform/apps", { ...common, schema: { tags: ["platform"], summary: "Create or replace a SaaS app; the secret is shown once", body: AppBody } }, async (request, reply) => {
-    const body = request.body as Static<typeof AppBody>;
-    const secret = body.client_secret ?? `cs_${randomBytes(24).toString("base64url")}`;
-    return upsert(request, reply, { apps: [{ ...body, client_secret: secret }] }, { client_key: body.client_key, client_secret: secret, name: body.name });
-  });
+  app.post(
+    "/platform/apps",
+    {
+      ...common,
+      schema: {
+        tags: ["platform"],
+        summary: "Create or replace a SaaS app; the secret is shown once",
+        body: AppBody,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as Static<typeof AppBody>;
+      const secret = body.client_secret ?? `cs_${randomBytes(24).toString("base64url")}`;
+      return upsert(
+        request,
+        reply,
+        { apps: [{ ...body, client_secret: secret }] },
+        { client_key: body.client_key, client_secret: secret, name: body.name },
+      );
+    },
+  );
 
-  app.post("/platform/merchants", { ...common, schema: { tags: ["platform"], summary: "Create or replace a merchant (with shops and grants)", body: WorldMerchant } }, async (request, reply) => {
-    const body = request.body as Static<typeof WorldMerchant>;
-    return upsert(request, reply, { merchants: [body] }, { merchant_id: body?.merchant_id });
-  });
+  app.post(
+    "/platform/merchants",
+    {
+      ...common,
+      schema: {
+        tags: ["platform"],
+        summary: "Create or replace a merchant (with shops and grants)",
+        body: WorldMerchant,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as Static<typeof WorldMerchant>;
+      return upsert(request, reply, { merchants: [body] }, { merchant_id: body?.merchant_id });
+    },
+  );
 
   app.post(
     "/platform/merchants/:merchant_id/shops",
-    { ...common, schema: { tags: ["platform"], summary: "Create or replace a shop", params: MerchantOnly, body: WorldShop } },
+    {
+      ...common,
+      schema: {
+        tags: ["platform"],
+        summary: "Create or replace a shop",
+        params: MerchantOnly,
+        body: WorldShop,
+      },
+    },
     async (request, reply) => {
       const { merchant_id } = request.params as Static<typeof MerchantOnly>;
-      const merchant = await sys.store.primary.merchant(merchant_id, { merchantId: merchant_id, fault: null });
+      const merchant = await sys.store.primary.merchant(merchant_id, {
+        merchantId: merchant_id,
+        fault: null,
+      });
       if (!merchant) return send(request, reply, genericReply("not_found", request.id, "unknown merchant"));
       const body = request.body as Static<typeof WorldShop>;
-      return upsert(request, reply, { merchants: [{ merchant_id, name: merchant.name, country: merchant.country, timezone: merchant.timezone, shops: [body] }] }, body);
+      return upsert(
+        request,
+        reply,
+        {
+          merchants: [
+            {
+              merchant_id,
+              name: merchant.name,
+              country: merchant.country,
+              timezone: merchant.timezone,
+              shops: [body],
+            },
+          ],
+        },
+        body,
+      );
     },
   );
 
@@ -100,11 +158,29 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     },
     async (request, reply) => {
       const { merchant_id, client_key } = request.params as { merchant_id: string; client_key: string };
-      const merchant = await sys.store.primary.merchant(merchant_id, { merchantId: merchant_id, fault: null });
+      const merchant = await sys.store.primary.merchant(merchant_id, {
+        merchantId: merchant_id,
+        fault: null,
+      });
       if (!merchant) return send(request, reply, genericReply("not_found", request.id, "unknown merchant"));
       const body = request.body as Omit<Static<typeof WorldGrant>, "client_key">;
       const grant = { client_key, scopes: body?.scopes ?? [], third_shop_ids: body?.third_shop_ids ?? [] };
-      return upsert(request, reply, { merchants: [{ merchant_id, name: merchant.name, country: merchant.country, timezone: merchant.timezone, grants: [grant] }] }, grant);
+      return upsert(
+        request,
+        reply,
+        {
+          merchants: [
+            {
+              merchant_id,
+              name: merchant.name,
+              country: merchant.country,
+              timezone: merchant.timezone,
+              grants: [grant],
+            },
+          ],
+        },
+        grant,
+      );
     },
   );
 
@@ -120,45 +196,76 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     },
     async (request, reply) => {
       const { merchant_id, client_key } = request.params as { merchant_id: string; client_key: string };
-      const revoked = await sys.world.inTransaction((w) => w.revokeGrant(client_key, merchant_id, sys.clock.now()));
+      const revoked = await sys.world.inTransaction((w) =>
+        w.revokeGrant(client_key, merchant_id, sys.clock.now()),
+      );
       if (!revoked) return send(request, reply, genericReply("not_found", request.id, "no such grant"));
       return reply.send(okEnvelope(request, { revoked: true }));
     },
   );
 
-  app.post("/platform/holidays", { ...common, schema: { tags: ["platform"], summary: "Create or replace a holiday of a country", body: WorldHoliday } }, async (request, reply) =>
-    upsert(request, reply, { holidays: [request.body as Static<typeof WorldHoliday>] }, request.body),
+  app.post(
+    "/platform/holidays",
+    {
+      ...common,
+      schema: { tags: ["platform"], summary: "Create or replace a holiday of a country", body: WorldHoliday },
+    },
+    async (request, reply) =>
+      upsert(request, reply, { holidays: [request.body as Static<typeof WorldHoliday>] }, request.body),
   );
 
-  app.post("/platform/products", { ...common, schema: { tags: ["platform"], summary: "Create or replace a product", body: WorldProduct } }, async (request, reply) => {
-    const body = request.body as Static<typeof WorldProduct>;
-    return upsert(request, reply, { products: [body] }, { product_id: body?.product_id });
-  });
+  app.post(
+    "/platform/products",
+    { ...common, schema: { tags: ["platform"], summary: "Create or replace a product", body: WorldProduct } },
+    async (request, reply) => {
+      const body = request.body as Static<typeof WorldProduct>;
+      return upsert(request, reply, { products: [body] }, { product_id: body?.product_id });
+    },
+  );
 
-  app.post("/platform/orders", { ...common, schema: { tags: ["platform"], summary: "Place a paid shop order: one code per item", body: OrderBody } }, async (request, reply) => {
-    if (request.validationError) return invalid(request, reply, request.validationError.message);
-    const body = request.body as Static<typeof OrderBody>;
-    const result = await issueShopOrder(sys.issueDeps, {
-      merchantId: body.merchant_id,
-      productId: body.product_id,
-      userId: body.user_id,
-      quantity: body.quantity,
-    });
-    if (!result.ok) {
-      const reason = "reason" in result ? result.reason : result.row;
-      return send(request, reply, genericReply(reason === "product_not_found" ? "not_found" : "invalid_params", request.id, reason), reason);
-    }
-    return reply.send(
-      okEnvelope(request, {
-        shop_order_id: result.value.shopOrderId,
-        items: result.value.items.map((i) => ({ item_order_id: i.itemOrderId, code: i.code })),
-      }),
-    );
-  });
+  app.post(
+    "/platform/orders",
+    {
+      ...common,
+      schema: { tags: ["platform"], summary: "Place a paid shop order: one code per item", body: OrderBody },
+    },
+    async (request, reply) => {
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
+      const body = request.body as Static<typeof OrderBody>;
+      const result = await issueShopOrder(sys.issueDeps, {
+        merchantId: body.merchant_id,
+        productId: body.product_id,
+        userId: body.user_id,
+        quantity: body.quantity,
+      });
+      if (!result.ok) {
+        const reason = "reason" in result ? result.reason : result.row;
+        return send(
+          request,
+          reply,
+          genericReply(reason === "product_not_found" ? "not_found" : "invalid_params", request.id, reason),
+          reason,
+        );
+      }
+      return reply.send(
+        okEnvelope(request, {
+          shop_order_id: result.value.shopOrderId,
+          items: result.value.items.map((i) => ({ item_order_id: i.itemOrderId, code: i.code })),
+        }),
+      );
+    },
+  );
 
   app.get(
     "/platform/orders/:shop_order_id",
-    { onRequest, schema: { tags: ["platform"], summary: "A shop order with its items' three records", params: Type.Object({ shop_order_id: IdParam }) } },
+    {
+      onRequest,
+      schema: {
+        tags: ["platform"],
+        summary: "A shop order with its items' three records",
+        params: Type.Object({ shop_order_id: IdParam }),
+      },
+    },
     async (request, reply) => {
       const { shop_order_id } = request.params as { shop_order_id: string };
       const order = await sys.store.primary.shopOrderById(shop_order_id);
@@ -166,7 +273,9 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
       const ctx0 = { merchantId: order.merchantId, fault: null };
       const vouchers = await sys.store.primary.vouchersByShopOrder(order.merchantId, shop_order_id, ctx0);
       const ids = vouchers.map((v) => v.itemOrderId);
-      const execs = new Map((await sys.store.primary.executionOrders(ids, ctx0)).map((e) => [e.itemOrderId, e]));
+      const execs = new Map(
+        (await sys.store.primary.executionOrders(ids, ctx0)).map((e) => [e.itemOrderId, e]),
+      );
       const subs = new Map((await sys.store.primary.subOrders(ids, ctx0)).map((s) => [s.itemOrderId, s]));
       return reply.send(
         okEnvelope(request, {
@@ -176,7 +285,11 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
           user_id: order.userId,
           create_time: order.createTime,
           items: vouchers.map((v) => {
-            const state = { voucher: v.status, execution: execs.get(v.itemOrderId)?.status ?? v.status, sub: subs.get(v.itemOrderId)?.status ?? v.status };
+            const state = {
+              voucher: v.status,
+              execution: execs.get(v.itemOrderId)?.status ?? v.status,
+              sub: subs.get(v.itemOrderId)?.status ?? v.status,
+            };
             return {
               item_order_id: v.itemOrderId,
               code: v.code,
@@ -214,14 +327,31 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
       const order = await sys.store.primary.shopOrderById(shop_order_id);
       if (!order) return send(request, reply, genericReply("not_found", request.id, "unknown shop order"));
       const qr = issueQr(ctx, shop_order_id, ttl ?? ctx.config.qrTtlSeconds);
-      request.outcome = { endpoint: "platform.qr", row: "OK", cause: null, appId: null, merchantId: order.merchantId, redeemId: null };
-      if (format === "png") return reply.type("image/png").send(await QRCode.toBuffer(qr.qr_info, { errorCorrectionLevel: "M", margin: 2, width: 320 }));
-      if (format === "svg") return reply.type("image/svg+xml").send(await QRCode.toString(qr.qr_info, { type: "svg", errorCorrectionLevel: "M", margin: 2 }));
+      request.outcome = {
+        endpoint: "platform.qr",
+        row: "OK",
+        cause: null,
+        appId: null,
+        merchantId: order.merchantId,
+        redeemId: null,
+      };
+      if (format === "png")
+        return reply
+          .type("image/png")
+          .send(await QRCode.toBuffer(qr.qr_info, { errorCorrectionLevel: "M", margin: 2, width: 320 }));
+      if (format === "svg")
+        return reply
+          .type("image/svg+xml")
+          .send(await QRCode.toString(qr.qr_info, { type: "svg", errorCorrectionLevel: "M", margin: 2 }));
       return reply.send(okEnvelope(request, qr));
     },
   );
 
-  const afterSaleReply = (request: FastifyRequest, reply: FastifyReply, r: Awaited<ReturnType<typeof requestRefund>>) => {
+  const afterSaleReply = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    r: Awaited<ReturnType<typeof requestRefund>>,
+  ) => {
     if (!r.ok) {
       const code = r.reason === "not_found" ? "not_found" : "invalid_params";
       return send(request, reply, genericReply(code, request.id, `after-sale ${r.reason}`), r.reason);
@@ -240,11 +370,26 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     );
   };
 
-  app.post("/platform/after-sales", { ...common, schema: { tags: ["platform"], summary: "The customer asks for a refund: refund in progress", body: AfterSaleBody } }, async (request, reply) => {
-    if (request.validationError) return invalid(request, reply, request.validationError.message);
-    const body = request.body as Static<typeof AfterSaleBody>;
-    return afterSaleReply(request, reply, await requestRefund(sys.afterSaleDeps, body.merchant_id, body.shop_order_id, body.item_order_ids));
-  });
+  app.post(
+    "/platform/after-sales",
+    {
+      ...common,
+      schema: {
+        tags: ["platform"],
+        summary: "The customer asks for a refund: refund in progress",
+        body: AfterSaleBody,
+      },
+    },
+    async (request, reply) => {
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
+      const body = request.body as Static<typeof AfterSaleBody>;
+      return afterSaleReply(
+        request,
+        reply,
+        await requestRefund(sys.afterSaleDeps, body.merchant_id, body.shop_order_id, body.item_order_ids),
+      );
+    },
+  );
 
   for (const [verb, run] of [
     ["approve", approveRefund],
@@ -256,7 +401,10 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
         ...common,
         schema: {
           tags: ["platform"],
-          summary: verb === "approve" ? "Approve the refund: all three records refunded" : "Close the after-sale: the items are usable again",
+          summary:
+            verb === "approve"
+              ? "Approve the refund: all three records refunded"
+              : "Close the after-sale: the items are usable again",
           params: Type.Object({ after_sale_order_id: IdParam }),
           body: MerchantOnly,
         },
@@ -264,13 +412,36 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
       async (request, reply) => {
         if (request.validationError) return invalid(request, reply, request.validationError.message);
         const { after_sale_order_id } = request.params as { after_sale_order_id: string };
-        return afterSaleReply(request, reply, await run(sys.afterSaleDeps, (request.body as Static<typeof MerchantOnly>).merchant_id, after_sale_order_id));
+        return afterSaleReply(
+          request,
+          reply,
+          await run(
+            sys.afterSaleDeps,
+            (request.body as Static<typeof MerchantOnly>).merchant_id,
+            after_sale_order_id,
+          ),
+        );
       },
     );
   }
 
-  app.post("/platform/expired-refunds/run", { onRequest, schema: { tags: ["platform"], summary: "Refund expired unused vouchers now (also runs every minute)" } }, async (request, reply) => {
-    const made = await sweepExpiredRefunds(sys.afterSaleDeps);
-    return reply.send(okEnvelope(request, { refunded: made.map((a) => ({ after_sale_order_id: a.afterSaleOrderId, shop_order_id: a.shopOrderId, item_order_ids: a.itemOrderIds })) }));
-  });
+  app.post(
+    "/platform/expired-refunds/run",
+    {
+      onRequest,
+      schema: { tags: ["platform"], summary: "Refund expired unused vouchers now (also runs every minute)" },
+    },
+    async (request, reply) => {
+      const made = await sweepExpiredRefunds(sys.afterSaleDeps);
+      return reply.send(
+        okEnvelope(request, {
+          refunded: made.map((a) => ({
+            after_sale_order_id: a.afterSaleOrderId,
+            shop_order_id: a.shopOrderId,
+            item_order_ids: a.itemOrderIds,
+          })),
+        }),
+      );
+    },
+  );
 }

@@ -12,7 +12,10 @@ export function platformRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.get(
     "/platform/alerts",
-    { onRequest: guard, schema: { tags: ["platform"], summary: "Operator alerts of this process: suspected code enumeration" } },
+    {
+      onRequest: guard,
+      schema: { tags: ["platform"], summary: "Operator alerts of this process: suspected code enumeration" },
+    },
     async (request, reply) =>
       reply.send(
         okEnvelope(request, {
@@ -41,10 +44,14 @@ export function platformRoutes(app: FastifyInstance, ctx: HttpContext): void {
     async (request, reply) => {
       const { log_id } = request.params as { log_id: string };
       const entry = await ctx.gateway.requestLog(log_id);
-      if (!entry) return send(request, reply, genericReply("not_found", request.id, "no request with this log id"));
+      if (!entry)
+        return send(request, reply, genericReply("not_found", request.id, "no request with this log id"));
       const row = findRow(entry.outcomeRow);
       const redemption = entry.redeemId
-        ? await ctx.system.store.primary.redemption(entry.redeemId, { merchantId: entry.merchantId ?? "0", fault: null })
+        ? await ctx.system.store.primary.redemption(entry.redeemId, {
+            merchantId: entry.merchantId ?? "0",
+            fault: null,
+          })
         : null;
       return reply.send(
         okEnvelope(request, {

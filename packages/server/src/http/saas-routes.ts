@@ -2,15 +2,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Static } from "typebox";
 import { authenticate } from "../gateway/caller.js";
+import { cancelRedeem } from "../gateway/cancel-redeem.js";
 import type { SaasEndpoint } from "../gateway/endpoint-rows.js";
 import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
 import { genericReply, rowReply, toJson } from "../gateway/envelope.js";
 import { getCodeItemList } from "../gateway/get-code-item-list.js";
 import { exchangeToken, OAUTH_ERRORS } from "../gateway/oauth.js";
+import { queryRedeemRecord } from "../gateway/query-redeem-record.js";
 import { MAX_IDEMPOTENCY_KEY, redeemCode } from "../gateway/redeem-code.js";
 import type { HttpContext } from "./context.js";
-import { cancelRedeem } from "../gateway/cancel-redeem.js";
-import { queryRedeemRecord } from "../gateway/query-redeem-record.js";
 import {
   CancelBody,
   CancelResponse,
@@ -49,7 +49,10 @@ export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint, limitName: s
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const auth = await authenticate(callerDeps(ctx), request.headers.authorization, endpoint);
     if (!auth.ok) {
-      const r = auth.kind === "token" ? genericReply("access_token_invalid", request.id) : rowReply(auth.row, request.id);
+      const r =
+        auth.kind === "token"
+          ? genericReply("access_token_invalid", request.id)
+          : rowReply(auth.row, request.id);
       return send(request, reply, r, auth.cause);
     }
     request.caller = auth.caller;
@@ -120,7 +123,12 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
       const caller = request.caller;
       if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
       if (request.validationError) {
-        return send(request, reply, rowReply(GATEWAY_ROWS.query.schema, request.id), request.validationError.message);
+        return send(
+          request,
+          reply,
+          rowReply(GATEWAY_ROWS.query.schema, request.id),
+          request.validationError.message,
+        );
       }
       const outcome = await getCodeItemList(
         { caller: callerDeps(ctx), lookup: ctx.system.lookupDeps, qr: ctx.qr, enumeration: ctx.enumeration },
@@ -143,7 +151,10 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
         headers: {
           type: "object",
           properties: {
-            "idempotency-key": { type: "string", description: "(ext) 1..255 chars; replays the first final answer for 24 h" },
+            "idempotency-key": {
+              type: "string",
+              description: "(ext) 1..255 chars; replays the first final answer for 24 h",
+            },
           },
         },
         body: RedeemBody,
@@ -157,7 +168,12 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
       const caller = request.caller;
       if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
       if (request.validationError) {
-        return send(request, reply, rowReply(GATEWAY_ROWS.redeem.schema, request.id), request.validationError.message);
+        return send(
+          request,
+          reply,
+          rowReply(GATEWAY_ROWS.redeem.schema, request.id),
+          request.validationError.message,
+        );
       }
       const rawKey = request.headers["idempotency-key"];
       const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
@@ -178,7 +194,10 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
         key,
         request.id,
       );
-      return send(request, reply, outcome.reply, outcome.cause, { redeemId: outcome.redeemId, replayed: outcome.replayed });
+      return send(request, reply, outcome.reply, outcome.cause, {
+        redeemId: outcome.redeemId,
+        replayed: outcome.replayed,
+      });
     },
   );
 
@@ -186,7 +205,8 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
     CANCEL_PATH,
     {
       schema: {
-        summary: "(ext) cancel_redeem: undo a redemption within the cancel window; all its codes go back to WAIT_FULFILL",
+        summary:
+          "(ext) cancel_redeem: undo a redemption within the cancel window; all its codes go back to WAIT_FULFILL",
         tags: ["saas"],
         security: [{ bearer: [] }],
         body: CancelBody,
@@ -200,7 +220,12 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
       const caller = request.caller;
       if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
       if (request.validationError) {
-        return send(request, reply, rowReply(GATEWAY_ROWS.redeem.schema, request.id), request.validationError.message);
+        return send(
+          request,
+          reply,
+          rowReply(GATEWAY_ROWS.redeem.schema, request.id),
+          request.validationError.message,
+        );
       }
       const outcome = await cancelRedeem(
         { caller: callerDeps(ctx), cancel: ctx.system.cancelDeps },
@@ -230,7 +255,12 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
       const caller = request.caller;
       if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
       if (request.validationError) {
-        return send(request, reply, rowReply(GATEWAY_ROWS.redeem.schema, request.id), request.validationError.message);
+        return send(
+          request,
+          reply,
+          rowReply(GATEWAY_ROWS.redeem.schema, request.id),
+          request.validationError.message,
+        );
       }
       const outcome = await queryRedeemRecord(
         {

@@ -11,7 +11,10 @@ export const QueryBody = Type.Object(
     qr_info: Type.Optional(Str(8192)),
     locale: Type.Optional(Str(35)),
   },
-  { description: "get_code_item_list: exactly one of code_list (typed codes) and qr_info (scanned, starts with TT-)." },
+  {
+    description:
+      "get_code_item_list: exactly one of code_list (typed codes) and qr_info (scanned, starts with TT-).",
+  },
 );
 
 export const RedeemBody = Type.Object({
@@ -23,12 +26,20 @@ export const RedeemBody = Type.Object({
 });
 
 export const ErrorObject = Type.Object({
-  code: Type.String({ description: '"0" on success, else the catalogue code as a decimal string, or a generic v2 code' }),
+  code: Type.String({
+    description: '"0" on success, else the catalogue code as a decimal string, or a generic v2 code',
+  }),
   message: Type.String({ description: '"success", or the symbolic name of the cause (catalogue message)' }),
   log_id: Type.String(),
   description: Type.Optional(Type.String()),
   handling: Type.Optional(
-    Type.Union([Type.Literal("retry"), Type.Literal("recheck"), Type.Literal("rescan"), Type.Literal("refresh_qr"), Type.Literal("none")]),
+    Type.Union([
+      Type.Literal("retry"),
+      Type.Literal("recheck"),
+      Type.Literal("rescan"),
+      Type.Literal("refresh_qr"),
+      Type.Literal("none"),
+    ]),
   ),
 });
 
@@ -52,18 +63,25 @@ export const CodeItem = Type.Object({
       }),
     ),
   }),
-  redemption_status: Type.Integer({ description: "0 INIT, 100 WAIT_FULFILL, 400 FINISH, 500 AFTER_SALE_PROCESSING, 501 AFTER_SALE_SUCCESS" }),
+  redemption_status: Type.Integer({
+    description: "0 INIT, 100 WAIT_FULFILL, 400 FINISH, 500 AFTER_SALE_PROCESSING, 501 AFTER_SALE_SUCCESS",
+  }),
   product_id: Type.String(),
   third_product_id: Type.String(),
   redeem_id: Type.Optional(Type.String()),
   redemption_source: Type.Optional(Type.Integer({ description: "1 MERCHANT_APP, 2 SAAS" })),
-  redeemed_shop_id: Type.Optional(Type.Integer({ format: "int64", description: "int64, written with every digit" })),
+  redeemed_shop_id: Type.Optional(
+    Type.Integer({ format: "int64", description: "int64, written with every digit" }),
+  ),
   redeemed_third_shop_id: Type.String(),
   redeem_time: Type.Optional(Type.Integer({ description: "(ext) Unix seconds" })),
 });
 
 export const QueryResponse = Type.Object({
-  data: Type.Object({ shop_order_id: Type.Optional(Type.String()), code_list: Type.Optional(Type.Array(CodeItem)) }),
+  data: Type.Object({
+    shop_order_id: Type.Optional(Type.String()),
+    code_list: Type.Optional(Type.Array(CodeItem)),
+  }),
   error: ErrorObject,
 });
 
@@ -93,7 +111,9 @@ export const FaultBody = Type.Object({
   merchant_id: Type.Optional(Type.Union([Type.String({ pattern: "^[0-9]{1,19}$" }), Type.Null()])),
 });
 
-export const ClockBody = Type.Object({ now: Type.Union([Type.Integer({ minimum: 0, maximum: 253402300799 }), Type.Null()]) });
+export const ClockBody = Type.Object({
+  now: Type.Union([Type.Integer({ minimum: 0, maximum: 253402300799 }), Type.Null()]),
+});
 
 export const QrBody = Type.Object({
   shop_order_id: Type.String({ pattern: "^[0-9]{1,19}$" }),

@@ -7,7 +7,7 @@ import type { IdSource } from "../core/ports.js";
 import { parseMajor } from "../domain/money.js";
 import { isValidHourRange, isValidTimeZone } from "../domain/usable-time.js";
 import type { SecretBox } from "../security/secret-box.js";
-import { type WorldWriter, type ItemRows } from "../store/world-writer.js";
+import type { ItemRows, WorldWriter } from "../store/world-writer.js";
 import { World, type WorldItemT, type WorldT } from "./world-schema.js";
 
 const checkWorld = Compile(World);
@@ -53,25 +53,50 @@ export function itemRows(
   };
 }
 
-export async function loadWorld(writer: WorldWriter, secrets: SecretBox, ids: IdSource, input: unknown): Promise<WorldSummary> {
+export async function loadWorld(
+  writer: WorldWriter,
+  secrets: SecretBox,
+  ids: IdSource,
+  input: unknown,
+): Promise<WorldSummary> {
   const world = parseWorld(input);
-  const summary: WorldSummary = { apps: 0, merchants: 0, shops: 0, holidays: 0, products: 0, orders: 0, items: 0 };
+  const summary: WorldSummary = {
+    apps: 0,
+    merchants: 0,
+    shops: 0,
+    holidays: 0,
+    products: 0,
+    orders: 0,
+    items: 0,
+  };
   for (const m of world.merchants ?? []) {
-    if (!isValidTimeZone(m.timezone)) throw new WorldInvalid(`world: merchant ${m.merchant_id} has unknown timezone ${m.timezone}`);
+    if (!isValidTimeZone(m.timezone))
+      throw new WorldInvalid(`world: merchant ${m.merchant_id} has unknown timezone ${m.timezone}`);
   }
   for (const p of world.products ?? []) {
     for (const r of p.usable_hours ?? []) {
-      if (!isValidHourRange(r)) throw new WorldInvalid(`world: product ${p.product_id} has an empty or invalid hour range ${r.start}-${r.end}`);
+      if (!isValidHourRange(r))
+        throw new WorldInvalid(
+          `world: product ${p.product_id} has an empty or invalid hour range ${r.start}-${r.end}`,
+        );
     }
     for (const field of ["crossed_amount", "sale_amount"] as const) {
       if (parseMajor(p[field], p.currency) === null) {
-        throw new WorldInvalid(`world: product ${p.product_id} ${field} ${p[field]} has too many decimals for ${p.currency}`);
+        throw new WorldInvalid(
+          `world: product ${p.product_id} ${field} ${p[field]} has too many decimals for ${p.currency}`,
+        );
       }
     }
   }
   await writer.inTransaction(async (w) => {
     for (const a of world.apps ?? []) {
-      await w.upsertApp(ids.next(), a.client_key, secrets.seal(a.client_secret), a.name, a.webhook_url ?? null);
+      await w.upsertApp(
+        ids.next(),
+        a.client_key,
+        secrets.seal(a.client_secret),
+        a.name,
+        a.webhook_url ?? null,
+      );
       summary.apps++;
     }
     for (const m of world.merchants ?? []) {
@@ -100,14 +125,29 @@ export async function loadWorld(writer: WorldWriter, secrets: SecretBox, ids: Id
     }
     for (const o of world.orders ?? []) {
       const product = await w.productForOrder(o.product_id);
-      if (!product) throw new WorldInvalid(`world: order ${o.shop_order_id} names unknown product ${o.product_id}`);
-      await w.upsertShopOrder(o.shop_order_id, product.merchant_id, o.product_id, o.user_id, o.create_time ?? 0);
+      if (!product)
+        throw new WorldInvalid(`world: order ${o.shop_order_id} names unknown product ${o.product_id}`);
+      await w.upsertShopOrder(
+        o.shop_order_id,
+        product.merchant_id,
+        o.product_id,
+        o.user_id,
+        o.create_time ?? 0,
+      );
       for (const item of o.items) {
         const rows = itemRows(item, product);
-        await w.upsertItem(o.shop_order_id, product.merchant_id, o.product_id, item.item_order_id, item.code, rows, {
-          start: product.valid_from,
-          end: product.valid_to,
-        });
+        await w.upsertItem(
+          o.shop_order_id,
+          product.merchant_id,
+          o.product_id,
+          item.item_order_id,
+          item.code,
+          rows,
+          {
+            start: product.valid_from,
+            end: product.valid_to,
+          },
+        );
         summary.items++;
       }
       summary.orders++;

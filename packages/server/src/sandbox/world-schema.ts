@@ -1,5 +1,5 @@
 /** The sandbox world format of CONTRACT.md section 7, as a typebox schema (also in /openapi.json). */
-import { Type, type Static } from "typebox";
+import { type Static, Type } from "typebox";
 
 const Id = Type.String({ pattern: "^[1-9][0-9]{0,18}$" });
 const ThirdId = Type.String({ minLength: 1, maxLength: 64 });
@@ -81,7 +81,9 @@ export const WorldItem = Type.Object({
   sub_fulfillment: Type.Optional(
     Type.Object({
       status: Type.Optional(Status),
-      applicable_third_shop_ids: Type.Optional(Type.Union([Type.Array(ThirdId, { maxItems: 1000 }), Type.Null()])),
+      applicable_third_shop_ids: Type.Optional(
+        Type.Union([Type.Array(ThirdId, { maxItems: 1000 }), Type.Null()]),
+      ),
     }),
   ),
 });

@@ -4,10 +4,19 @@
  * a crash during creation never leaves a half-made database; a lock file keeps a second
  * process out of the folder.
  */
-import { mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from "kysely";
 import pg from "pg";
 import { MIGRATIONS } from "./migrations.js";
 import { PGliteDialect } from "./pglite-dialect.js";
@@ -37,13 +46,74 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return openPGlite(opts);
 }
 
+/** How long a connection attempt (or a wait for a free pooled connection) may take. */
+const CONNECT_TIMEOUT_MS = 2000;
+/**
+ * The longest the client waits for one query's answer on PostgreSQL (pg's query_timeout). A
+ * server that stops answering (frozen, or cut off by the network) would otherwise hang a
+ * caller on an open connection indefinitely: connectionTimeoutMillis only bounds new
+ * connections. Migrations are exempt: they run on a connection of their own.
+ */
+export const QUERY_TIMEOUT_MS = 5000;
+
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 2000 });
+  await migratePostgres(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+  });
   // A dropped connection must not crash the process: the next query reports it instead.
   pool.on("error", () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  await migrate(db, true);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: discardingTimedOut(pool) }) });
   return { kind: "postgres", db, close: () => db.destroy() };
+}
+
+/**
+ * Migrations may wait for another process's advisory lock or build an index on a large table,
+ * so they run without the pool's timeouts. A hot standby (a read replica) is read-only and
+ * gets its schema from its primary: nothing to migrate there.
+ */
+async function migratePostgres(url: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  pool.on("error", () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    const recovery = await sql<{ standby: boolean }>`SELECT pg_is_in_recovery() AS standby`.execute(db);
+    if (!recovery.rows[0]?.standby) await migrate(db, true);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * A client whose query timed out still waits for that query's answer, so every later query
+ * on it would queue behind and time out too: such a client fails further queries at once
+ * and is discarded (its connection closed, which rolls back its transaction) on release.
+ */
+function discardingTimedOut(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      let timedOut = false;
+      const run = async (text: string, params: ReadonlyArray<unknown>) => {
+        if (timedOut) throw new Error("connection abandoned after a query timeout");
+        try {
+          return await client.query(text, params as unknown[]);
+        } catch (err) {
+          if (err instanceof Error && err.message === "Query read timeout") timedOut = true;
+          throw err;
+        }
+      };
+      return {
+        // Text queries only: the dialect has no cursor configured, so Kysely never passes one.
+        query: run as unknown as PostgresPoolClient["query"],
+        release: () => client.release(timedOut),
+      };
+    },
+    end: () => pool.end(),
+  };
 }
 
 const pgliteParsers = { [INT8]: (v: string) => v };
@@ -121,14 +191,18 @@ export async function migrate(db: Kysely<DB>, advisoryLock: boolean): Promise<vo
   await db.connection().execute(async (conn) => {
     if (advisoryLock) await sql`SELECT pg_advisory_lock(727274)`.execute(conn);
     try {
-      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`.execute(conn);
+      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`.execute(
+        conn,
+      );
       const done = await sql<{ id: number }>`SELECT id FROM schema_migrations`.execute(conn);
       const applied = new Set(done.rows.map((r) => Number(r.id)));
       for (const m of MIGRATIONS) {
         if (applied.has(m.id)) continue;
         await conn.transaction().execute(async (tx) => {
           for (const statement of m.statements) await sql.raw(statement).execute(tx);
-          await sql`INSERT INTO schema_migrations (id, name, applied_at) VALUES (${m.id}, ${m.name}, ${Math.floor(Date.now() / 1000)})`.execute(tx);
+          await sql`INSERT INTO schema_migrations (id, name, applied_at) VALUES (${m.id}, ${m.name}, ${Math.floor(Date.now() / 1000)})`.execute(
+            tx,
+          );
         });
       }
     } finally {

@@ -5,11 +5,11 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type {
   ConditionalMove,
-  IssuedItem,
   FaultPoints,
   FulfillmentReads,
   FulfillmentStore,
   FulfillmentTx,
+  IssuedItem,
   ReadContext,
   RedemptionCommit,
   RedemptionPageQuery,
@@ -75,7 +75,9 @@ function toVoucher(r: VoucherRow): VoucherRecord {
   };
 }
 
-export function toRedemption(r: DB["redemptions"] extends infer T ? { [K in keyof T]: unknown } : never): RedemptionRecord {
+export function toRedemption(
+  r: DB["redemptions"] extends infer T ? { [K in keyof T]: unknown } : never,
+): RedemptionRecord {
   return {
     redeemId: String(r.redeem_id),
     shopOrderId: String(r.shop_order_id),
@@ -156,7 +158,11 @@ class KyselyReads implements FulfillmentReads {
   async merchant(merchantId: string, ctx: ReadContext): Promise<MerchantRecord | null> {
     this.check(ctx);
     return this.#cached(`merchant:${merchantId}`, async () => {
-      const r = await this.db.selectFrom("merchants").selectAll().where("merchant_id", "=", merchantId).executeTakeFirst();
+      const r = await this.db
+        .selectFrom("merchants")
+        .selectAll()
+        .where("merchant_id", "=", merchantId)
+        .executeTakeFirst();
       return r ? { merchantId: r.merchant_id, name: r.name, country: r.country, timezone: r.timezone } : null;
     });
   }
@@ -170,11 +176,17 @@ class KyselyReads implements FulfillmentReads {
         .where("merchant_id", "=", merchantId)
         .where("third_shop_id", "=", thirdShopId)
         .executeTakeFirst();
-      return r ? { shopId: r.shop_id, merchantId: r.merchant_id, thirdShopId: r.third_shop_id, name: r.name } : null;
+      return r
+        ? { shopId: r.shop_id, merchantId: r.merchant_id, thirdShopId: r.third_shop_id, name: r.name }
+        : null;
     });
   }
 
-  async vouchersByCodes(merchantId: string, codes: readonly string[], ctx: ReadContext): Promise<VoucherRecord[]> {
+  async vouchersByCodes(
+    merchantId: string,
+    codes: readonly string[],
+    ctx: ReadContext,
+  ): Promise<VoucherRecord[]> {
     this.check(ctx);
     if (codes.length === 0) return [];
     const rows = await this.db
@@ -186,7 +198,11 @@ class KyselyReads implements FulfillmentReads {
     return rows.map(toVoucher);
   }
 
-  async vouchersByShopOrder(merchantId: string, shopOrderId: string, ctx: ReadContext): Promise<VoucherRecord[]> {
+  async vouchersByShopOrder(
+    merchantId: string,
+    shopOrderId: string,
+    ctx: ReadContext,
+  ): Promise<VoucherRecord[]> {
     this.check(ctx);
     const rows = await this.db
       .selectFrom("vouchers")
@@ -201,7 +217,11 @@ class KyselyReads implements FulfillmentReads {
   async vouchersByItems(itemOrderIds: readonly string[], ctx: ReadContext): Promise<VoucherRecord[]> {
     this.check(ctx);
     if (itemOrderIds.length === 0) return [];
-    const rows = await this.db.selectFrom("vouchers").selectAll().where("item_order_id", "in", itemOrderIds).execute();
+    const rows = await this.db
+      .selectFrom("vouchers")
+      .selectAll()
+      .where("item_order_id", "in", itemOrderIds)
+      .execute();
     return rows.map(toVoucher);
   }
 
@@ -230,17 +250,29 @@ class KyselyReads implements FulfillmentReads {
       .selectAll()
       .where("item_order_id", "in", itemOrderIds)
       .execute();
-    return rows.map((r) => ({ itemOrderId: r.item_order_id, status: r.status as FulfillStatus, version: Number(r.version) }));
+    return rows.map((r) => ({
+      itemOrderId: r.item_order_id,
+      status: r.status as FulfillStatus,
+      version: Number(r.version),
+    }));
   }
 
   async shopSnapshots(itemOrderIds: readonly string[], ctx: ReadContext): Promise<ShopSnapshot[]> {
     this.check(ctx);
     if (itemOrderIds.length === 0) return [];
-    const rows = await this.db.selectFrom("shop_snapshots").selectAll().where("item_order_id", "in", itemOrderIds).execute();
+    const rows = await this.db
+      .selectFrom("shop_snapshots")
+      .selectAll()
+      .where("item_order_id", "in", itemOrderIds)
+      .execute();
     return rows.map((r) => ({ itemOrderId: r.item_order_id, thirdShopIds: r.third_shop_ids }));
   }
 
-  async shopOrder(merchantId: string, shopOrderId: string, ctx: ReadContext): Promise<ShopOrderRecord | null> {
+  async shopOrder(
+    merchantId: string,
+    shopOrderId: string,
+    ctx: ReadContext,
+  ): Promise<ShopOrderRecord | null> {
     this.check(ctx);
     const r = await this.db
       .selectFrom("shop_orders")
@@ -260,13 +292,27 @@ class KyselyReads implements FulfillmentReads {
   }
 
   async shopOrderById(shopOrderId: string): Promise<ShopOrderRecord | null> {
-    const r = await this.db.selectFrom("shop_orders").selectAll().where("shop_order_id", "=", shopOrderId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("shop_orders")
+      .selectAll()
+      .where("shop_order_id", "=", shopOrderId)
+      .executeTakeFirst();
     return r
-      ? { shopOrderId: r.shop_order_id, merchantId: r.merchant_id, productId: r.product_id, userId: r.user_id, createTime: Number(r.create_time) }
+      ? {
+          shopOrderId: r.shop_order_id,
+          merchantId: r.merchant_id,
+          productId: r.product_id,
+          userId: r.user_id,
+          createTime: Number(r.create_time),
+        }
       : null;
   }
 
-  async redemptionsOfOrderSince(shopOrderId: string, since: number, ctx: ReadContext): Promise<RedemptionRecord[]> {
+  async redemptionsOfOrderSince(
+    shopOrderId: string,
+    since: number,
+    ctx: ReadContext,
+  ): Promise<RedemptionRecord[]> {
     this.check(ctx);
     const rows = await this.db
       .selectFrom("redemptions")
@@ -279,15 +325,26 @@ class KyselyReads implements FulfillmentReads {
 
   async afterSaleOrdersOfOrder(shopOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord[]> {
     this.check(ctx);
-    const rows = await this.db.selectFrom("after_sale_orders").selectAll().where("shop_order_id", "=", shopOrderId).execute();
+    const rows = await this.db
+      .selectFrom("after_sale_orders")
+      .selectAll()
+      .where("shop_order_id", "=", shopOrderId)
+      .execute();
     return rows.map(toAfterSale);
   }
 
-  async productImages(productIds: readonly string[], ctx: ReadContext): Promise<{ productId: string; imageUrl: string }[]> {
+  async productImages(
+    productIds: readonly string[],
+    ctx: ReadContext,
+  ): Promise<{ productId: string; imageUrl: string }[]> {
     this.check(ctx);
     if (productIds.length === 0) return [];
     return this.#cached(`images:${productIds.join(",")}`, async () => {
-      const rows = await this.db.selectFrom("products").select(["product_id", "image_url"]).where("product_id", "in", productIds).execute();
+      const rows = await this.db
+        .selectFrom("products")
+        .select(["product_id", "image_url"])
+        .where("product_id", "in", productIds)
+        .execute();
       return rows.map((r) => ({ productId: r.product_id, imageUrl: r.image_url }));
     });
   }
@@ -296,7 +353,11 @@ class KyselyReads implements FulfillmentReads {
     this.check(ctx);
     if (productIds.length === 0) return [];
     return this.#cached(`products:${productIds.join(",")}`, async () => {
-      const rows = await this.db.selectFrom("products").selectAll().where("product_id", "in", productIds).execute();
+      const rows = await this.db
+        .selectFrom("products")
+        .selectAll()
+        .where("product_id", "in", productIds)
+        .execute();
       return rows.map((r) => toProduct(r as unknown as Record<string, unknown>));
     });
   }
@@ -304,18 +365,29 @@ class KyselyReads implements FulfillmentReads {
   async holidays(country: string, ctx: ReadContext): Promise<Holiday[]> {
     this.check(ctx);
     return this.#cached(`holidays:${country}`, async () => {
-      const rows = await this.db.selectFrom("holidays").select(["date", "name"]).where("country", "=", country).execute();
+      const rows = await this.db
+        .selectFrom("holidays")
+        .select(["date", "name"])
+        .where("country", "=", country)
+        .execute();
       return rows.map((r) => ({ date: r.date, name: r.name }));
     });
   }
 
   async redemption(redeemId: string, ctx: ReadContext): Promise<RedemptionRecord | null> {
     this.check(ctx);
-    const r = await this.db.selectFrom("redemptions").selectAll().where("redeem_id", "=", redeemId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("redemptions")
+      .selectAll()
+      .where("redeem_id", "=", redeemId)
+      .executeTakeFirst();
     return r ? toRedemption(r) : null;
   }
 
-  async expiredUnusedItems(now: number, limit: number): Promise<{ merchantId: string; shopOrderId: string; itemOrderId: string }[]> {
+  async expiredUnusedItems(
+    now: number,
+    limit: number,
+  ): Promise<{ merchantId: string; shopOrderId: string; itemOrderId: string }[]> {
     const rows = await this.db
       .selectFrom("vouchers as v")
       .innerJoin("products as p", "p.product_id", "v.product_id")
@@ -328,7 +400,11 @@ class KyselyReads implements FulfillmentReads {
       .orderBy("v.shop_order_id")
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ merchantId: r.merchant_id, shopOrderId: r.shop_order_id, itemOrderId: r.item_order_id }));
+    return rows.map((r) => ({
+      merchantId: r.merchant_id,
+      shopOrderId: r.shop_order_id,
+      itemOrderId: r.item_order_id,
+    }));
   }
 
   async redemptionPage(q: RedemptionPageQuery, ctx: ReadContext): Promise<RedemptionRecord[]> {
@@ -349,7 +425,11 @@ class KyselyReads implements FulfillmentReads {
         ]),
       );
     }
-    const rows = await query.orderBy("redeem_time", "desc").orderBy("redeem_id", "desc").limit(q.size).execute();
+    const rows = await query
+      .orderBy("redeem_time", "desc")
+      .orderBy("redeem_id", "desc")
+      .limit(q.size)
+      .execute();
     return rows.map(toRedemption);
   }
 
@@ -392,7 +472,12 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
    * status are still those read. An armed `redeem.update_conflict` fault makes the condition
    * name a version no record has, so the update really matches nothing.
    */
-  async #move(table: MoveTable, moves: readonly ConditionalMove[], ctx: ReadContext | null, set: ReturnType<typeof sql> | null): Promise<number> {
+  async #move(
+    table: MoveTable,
+    moves: readonly ConditionalMove[],
+    ctx: ReadContext | null,
+    set: ReturnType<typeof sql> | null,
+  ): Promise<number> {
     if (moves.length === 0) return 0;
     const conflict = ctx?.fault ? this.faults.fires(ctx.fault, ctx.merchantId) : false;
     const ids = moves.map((m) => m.itemOrderId);
@@ -409,7 +494,11 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
     return Number(result.numAffectedRows ?? 0n);
   }
 
-  moveVouchers(moves: readonly ConditionalMove[], fields: VoucherRedemptionFields | null, ctx: ReadContext): Promise<number> {
+  moveVouchers(
+    moves: readonly ConditionalMove[],
+    fields: VoucherRedemptionFields | null,
+    ctx: ReadContext,
+  ): Promise<number> {
     const set = fields
       ? sql`redeem_id = ${fields.redeemId}::bigint, redeemed_shop_id = ${fields.redeemedShopId}::bigint,
             redeemed_third_shop_id = ${fields.redeemedThirdShopId}::text, redemption_source = ${fields.redemptionSource}::smallint,
@@ -472,7 +561,12 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
       .execute();
   }
 
-  async updateAfterSaleOrder(id: string, from: AfterSaleOrderRecord["status"], to: AfterSaleOrderRecord["status"], at: number): Promise<boolean> {
+  async updateAfterSaleOrder(
+    id: string,
+    from: AfterSaleOrderRecord["status"],
+    to: AfterSaleOrderRecord["status"],
+    at: number,
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable("after_sale_orders")
       .set({ status: to, update_time: at })
@@ -497,7 +591,10 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
       })
       .execute();
   }
-  async commitRedemption(c: RedemptionCommit, ctx: ReadContext): Promise<{ moved: number; written: boolean }> {
+  async commitRedemption(
+    c: RedemptionCommit,
+    ctx: ReadContext,
+  ): Promise<{ moved: number; written: boolean }> {
     const conflict = ctx.fault ? this.faults.fires(ctx.fault, ctx.merchantId) : false;
     const arrays = (moves: readonly ConditionalMove[]) => ({
       ids: moves.map((m) => m.itemOrderId),
@@ -569,7 +666,13 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
     const ids = items.map((i) => i.itemOrderId);
     await this.db
       .insertInto("item_orders")
-      .values(items.map((i) => ({ item_order_id: i.itemOrderId, shop_order_id: order.shopOrderId, product_id: i.productId })))
+      .values(
+        items.map((i) => ({
+          item_order_id: i.itemOrderId,
+          shop_order_id: order.shopOrderId,
+          product_id: i.productId,
+        })),
+      )
       .execute();
     await this.db
       .insertInto("vouchers")
@@ -588,7 +691,14 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
       .execute();
     await this.db
       .insertInto("execution_orders")
-      .values(items.map((i) => ({ item_order_id: i.itemOrderId, status: i.status, start_time: i.startTime, end_time: i.endTime })))
+      .values(
+        items.map((i) => ({
+          item_order_id: i.itemOrderId,
+          status: i.status,
+          start_time: i.startTime,
+          end_time: i.endTime,
+        })),
+      )
       .execute();
     await this.db
       .insertInto("sub_fulfillment_orders")
@@ -620,12 +730,21 @@ export class KyselyFulfillmentStore implements FulfillmentStore {
     // A stalled port waits before taking a connection (as when the pool is exhausted), so the
     // embedded database's single connection stays free for others meanwhile.
     const stall =
-      stallFault?.fault && this.faults.fires(stallFault.fault, stallFault.merchantId) ? stallUntilAborted(signal) : Promise.resolve();
+      stallFault?.fault && this.faults.fires(stallFault.fault, stallFault.merchantId)
+        ? stallUntilAborted(signal)
+        : Promise.resolve();
     return stall.then(() => this.#run(fn, signal, commitFault, consistentSnapshot === true));
   }
 
-  #run<T>(fn: (tx: FulfillmentTx) => Promise<T>, signal: AbortSignal | undefined, commitFault: ReadContext | undefined, snapshot: boolean): Promise<T> {
-    const builder = snapshot ? this.db.transaction().setIsolationLevel("repeatable read") : this.db.transaction();
+  #run<T>(
+    fn: (tx: FulfillmentTx) => Promise<T>,
+    signal: AbortSignal | undefined,
+    commitFault: ReadContext | undefined,
+    snapshot: boolean,
+  ): Promise<T> {
+    const builder = snapshot
+      ? this.db.transaction().setIsolationLevel("repeatable read")
+      : this.db.transaction();
     return builder.execute(async (trx) => {
       if (signal?.aborted) throw new Error("deadline passed before the transaction started");
       const result = await fn(new KyselyTx(trx, this.faults, this.cache));

@@ -14,8 +14,20 @@ import { DependencyUnavailable } from "./faults.js";
 import type { ReadCache } from "./read-cache.js";
 import type { DB } from "./schema.js";
 
-function toApp(r: { app_id: string; client_key: string; client_secret_enc: string; name: string; webhook_url: string | null }): AppRecord {
-  return { appId: r.app_id, clientKey: r.client_key, clientSecretEnc: r.client_secret_enc, name: r.name, webhookUrl: r.webhook_url };
+function toApp(r: {
+  app_id: string;
+  client_key: string;
+  client_secret_enc: string;
+  name: string;
+  webhook_url: string | null;
+}): AppRecord {
+  return {
+    appId: r.app_id,
+    clientKey: r.client_key,
+    clientSecretEnc: r.client_secret_enc,
+    name: r.name,
+    webhookUrl: r.webhook_url,
+  };
 }
 
 export class KyselyGatewayStore implements GatewayStore {
@@ -34,7 +46,11 @@ export class KyselyGatewayStore implements GatewayStore {
   }
 
   async appByClientKey(clientKey: string): Promise<AppRecord | null> {
-    const r = await this.db.selectFrom("apps").selectAll().where("client_key", "=", clientKey).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("apps")
+      .selectAll()
+      .where("client_key", "=", clientKey)
+      .executeTakeFirst();
     return r ? toApp(r) : null;
   }
 
@@ -59,7 +75,13 @@ export class KyselyGatewayStore implements GatewayStore {
       .where("merchant_id", "=", merchantId)
       .executeTakeFirst();
     return r
-      ? { appId: r.app_id, merchantId: r.merchant_id, scopes: r.scopes, thirdShopIds: r.third_shop_ids, revoked: r.revoked_at !== null }
+      ? {
+          appId: r.app_id,
+          merchantId: r.merchant_id,
+          scopes: r.scopes,
+          thirdShopIds: r.third_shop_ids,
+          revoked: r.revoked_at !== null,
+        }
       : null;
   }
 
@@ -68,7 +90,11 @@ export class KyselyGatewayStore implements GatewayStore {
   }
 
   async #token(tokenHash: string): Promise<TokenRecord | null> {
-    const r = await this.db.selectFrom("oauth_tokens").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("oauth_tokens")
+      .selectAll()
+      .where("token_hash", "=", tokenHash)
+      .executeTakeFirst();
     return r
       ? {
           tokenHash: r.token_hash,
@@ -120,7 +146,15 @@ export class KyselyGatewayStore implements GatewayStore {
   ): Promise<IdempotencyRecord | null> {
     const inserted = await this.db
       .insertInto("idempotency_keys")
-      .values({ app_id: appId, merchant_id: merchantId, key, body_hash: bodyHash, state: "in_flight", response: null, created_at_ms: nowMs })
+      .values({
+        app_id: appId,
+        merchant_id: merchantId,
+        key,
+        body_hash: bodyHash,
+        state: "in_flight",
+        response: null,
+        created_at_ms: nowMs,
+      })
       .onConflict((oc) =>
         oc
           .columns(["app_id", "merchant_id", "key"])
@@ -129,7 +163,10 @@ export class KyselyGatewayStore implements GatewayStore {
           .where((eb) =>
             eb.or([
               eb("idempotency_keys.created_at_ms", "<", String(expiredBeforeMs)),
-              eb.and([eb("idempotency_keys.state", "=", "in_flight"), eb("idempotency_keys.created_at_ms", "<", String(staleBeforeMs))]),
+              eb.and([
+                eb("idempotency_keys.state", "=", "in_flight"),
+                eb("idempotency_keys.created_at_ms", "<", String(staleBeforeMs)),
+              ]),
             ]),
           ),
       )
@@ -143,7 +180,16 @@ export class KyselyGatewayStore implements GatewayStore {
       .where("merchant_id", "=", merchantId)
       .where("key", "=", key)
       .executeTakeFirst();
-    if (!r) return this.claimIdempotencyKey(appId, merchantId, key, bodyHash, nowMs, expiredBeforeMs, staleBeforeMs);
+    if (!r)
+      return this.claimIdempotencyKey(
+        appId,
+        merchantId,
+        key,
+        bodyHash,
+        nowMs,
+        expiredBeforeMs,
+        staleBeforeMs,
+      );
     return {
       bodyHash: r.body_hash,
       state: r.state as IdempotencyRecord["state"],
@@ -152,7 +198,12 @@ export class KyselyGatewayStore implements GatewayStore {
     };
   }
 
-  async finishIdempotencyKey(appId: string, merchantId: string, key: string, response: StoredResponse): Promise<void> {
+  async finishIdempotencyKey(
+    appId: string,
+    merchantId: string,
+    key: string,
+    response: StoredResponse,
+  ): Promise<void> {
     await this.db
       .updateTable("idempotency_keys")
       .set({ state: "done", response: JSON.stringify(response) })
@@ -195,7 +246,11 @@ export class KyselyGatewayStore implements GatewayStore {
   }
 
   async requestLog(logId: string): Promise<RequestLogEntry | null> {
-    const r = await this.db.selectFrom("request_log").selectAll().where("log_id", "=", logId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("request_log")
+      .selectAll()
+      .where("log_id", "=", logId)
+      .executeTakeFirst();
     return r
       ? {
           logId: r.log_id,
@@ -213,12 +268,18 @@ export class KyselyGatewayStore implements GatewayStore {
   }
 
   async purgeRequestLog(before: number): Promise<number> {
-    const r = await this.db.deleteFrom("request_log").where("created_at", "<", String(before)).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom("request_log")
+      .where("created_at", "<", String(before))
+      .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 
   async purgeIdempotencyKeys(beforeMs: number): Promise<number> {
-    const r = await this.db.deleteFrom("idempotency_keys").where("created_at_ms", "<", String(beforeMs)).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom("idempotency_keys")
+      .where("created_at_ms", "<", String(beforeMs))
+      .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 }

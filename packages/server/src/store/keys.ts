@@ -19,11 +19,16 @@ export function loadKey(envValue: string | undefined, dataDir: string | null, fi
   return Buffer.from(readFileSync(path, "utf8").trim(), "base64");
 }
 
-export function loadToken(envValue: string | undefined, dataDir: string | null, fileName: string): { token: string; path: string | null } {
+export function loadToken(
+  envValue: string | undefined,
+  dataDir: string | null,
+  fileName: string,
+): { token: string; path: string | null } {
   if (envValue) return { token: envValue, path: null };
   if (dataDir === null) return { token: `op_${randomBytes(24).toString("base64url")}`, path: null };
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, fileName);
-  if (!existsSync(path)) writeFileSync(path, `op_${randomBytes(24).toString("base64url")}`, { mode: 0o600, flag: "wx" });
+  if (!existsSync(path))
+    writeFileSync(path, `op_${randomBytes(24).toString("base64url")}`, { mode: 0o600, flag: "wx" });
   return { token: readFileSync(path, "utf8").trim(), path };
 }

@@ -204,4 +204,8 @@ const CORE_MIGRATIONS: readonly Migration[] = [
 ];
 
 /** Every migration, in id order. Event delivery keeps its own list (ids 3, 5, 7, …) so it can grow apart. */
-export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...EVENT_MIGRATIONS, ...DEVICE_MIGRATIONS].sort((a, b) => a.id - b.id);
+export const MIGRATIONS: readonly Migration[] = [
+  ...CORE_MIGRATIONS,
+  ...EVENT_MIGRATIONS,
+  ...DEVICE_MIGRATIONS,
+].sort((a, b) => a.id - b.id);

@@ -4,7 +4,11 @@ import type { DeviceTables } from "./schema-devices.js";
 import type { EventTables } from "./schema-events.js";
 
 type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
-type NullableInt8 = ColumnType<string | null, string | number | bigint | null, string | number | bigint | null>;
+type NullableInt8 = ColumnType<
+  string | null,
+  string | number | bigint | null,
+  string | number | bigint | null
+>;
 type Json<T> = ColumnType<T, string, string>;
 
 export interface AppsTable {

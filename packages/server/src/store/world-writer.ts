@@ -35,11 +35,26 @@ export interface ProductUpsert {
 export class WorldWriteTx {
   constructor(readonly db: Transaction<DB>) {}
 
-  async upsertApp(appId: string, clientKey: string, secretEnc: string, name: string, webhookUrl: string | null): Promise<void> {
+  async upsertApp(
+    appId: string,
+    clientKey: string,
+    secretEnc: string,
+    name: string,
+    webhookUrl: string | null,
+  ): Promise<void> {
     await this.db
       .insertInto("apps")
-      .values({ app_id: appId, client_key: clientKey, client_secret_enc: secretEnc, name, webhook_url: webhookUrl, created_at: Math.floor(Date.now() / 1000) })
-      .onConflict((oc) => oc.column("client_key").doUpdateSet({ client_secret_enc: secretEnc, name, webhook_url: webhookUrl }))
+      .values({
+        app_id: appId,
+        client_key: clientKey,
+        client_secret_enc: secretEnc,
+        name,
+        webhook_url: webhookUrl,
+        created_at: Math.floor(Date.now() / 1000),
+      })
+      .onConflict((oc) =>
+        oc.column("client_key").doUpdateSet({ client_secret_enc: secretEnc, name, webhook_url: webhookUrl }),
+      )
       .execute();
   }
 
@@ -55,17 +70,34 @@ export class WorldWriteTx {
     await this.db
       .insertInto("shops")
       .values({ shop_id: shopId, merchant_id: merchantId, third_shop_id: thirdShopId, name })
-      .onConflict((oc) => oc.column("shop_id").doUpdateSet({ merchant_id: merchantId, third_shop_id: thirdShopId, name }))
+      .onConflict((oc) =>
+        oc.column("shop_id").doUpdateSet({ merchant_id: merchantId, third_shop_id: thirdShopId, name }),
+      )
       .execute();
   }
 
   /** False when the app is unknown. Replacing a grant bumps its version (tokens carry the version they were issued under). */
-  async upsertGrant(clientKey: string, merchantId: string, scopes: string[], thirdShopIds: string[]): Promise<boolean> {
-    const app = await this.db.selectFrom("apps").select("app_id").where("client_key", "=", clientKey).executeTakeFirst();
+  async upsertGrant(
+    clientKey: string,
+    merchantId: string,
+    scopes: string[],
+    thirdShopIds: string[],
+  ): Promise<boolean> {
+    const app = await this.db
+      .selectFrom("apps")
+      .select("app_id")
+      .where("client_key", "=", clientKey)
+      .executeTakeFirst();
     if (!app) return false;
     await this.db
       .insertInto("grants")
-      .values({ app_id: app.app_id, merchant_id: merchantId, scopes, third_shop_ids: thirdShopIds, revoked_at: null })
+      .values({
+        app_id: app.app_id,
+        merchant_id: merchantId,
+        scopes,
+        third_shop_ids: thirdShopIds,
+        revoked_at: null,
+      })
       .onConflict((oc) =>
         oc.columns(["app_id", "merchant_id"]).doUpdateSet((eb) => ({
           scopes,
@@ -80,7 +112,11 @@ export class WorldWriteTx {
 
   /** Revokes a grant and every token issued under it; false when there is no such grant. */
   async revokeGrant(clientKey: string, merchantId: string, now: number): Promise<boolean> {
-    const app = await this.db.selectFrom("apps").select("app_id").where("client_key", "=", clientKey).executeTakeFirst();
+    const app = await this.db
+      .selectFrom("apps")
+      .select("app_id")
+      .where("client_key", "=", clientKey)
+      .executeTakeFirst();
     if (!app) return false;
     const r = await this.db
       .updateTable("grants")
@@ -132,8 +168,16 @@ export class WorldWriteTx {
       .execute();
   }
 
-  async productForOrder(productId: string): Promise<
-    { merchant_id: string; valid_from: number | null; valid_to: number | null; applicable_third_shop_ids: string[] } | undefined
+  async productForOrder(
+    productId: string,
+  ): Promise<
+    | {
+        merchant_id: string;
+        valid_from: number | null;
+        valid_to: number | null;
+        applicable_third_shop_ids: string[];
+      }
+    | undefined
   > {
     const r = await this.db
       .selectFrom("products")
@@ -149,11 +193,27 @@ export class WorldWriteTx {
     };
   }
 
-  async upsertShopOrder(id: string, merchantId: string, productId: string, userId: string, createTime: number): Promise<void> {
+  async upsertShopOrder(
+    id: string,
+    merchantId: string,
+    productId: string,
+    userId: string,
+    createTime: number,
+  ): Promise<void> {
     await this.db
       .insertInto("shop_orders")
-      .values({ shop_order_id: id, merchant_id: merchantId, product_id: productId, user_id: userId, create_time: createTime })
-      .onConflict((oc) => oc.column("shop_order_id").doUpdateSet({ merchant_id: merchantId, product_id: productId, user_id: userId }))
+      .values({
+        shop_order_id: id,
+        merchant_id: merchantId,
+        product_id: productId,
+        user_id: userId,
+        create_time: createTime,
+      })
+      .onConflict((oc) =>
+        oc
+          .column("shop_order_id")
+          .doUpdateSet({ merchant_id: merchantId, product_id: productId, user_id: userId }),
+      )
       .execute();
   }
 
@@ -169,7 +229,9 @@ export class WorldWriteTx {
     await this.db
       .insertInto("item_orders")
       .values({ item_order_id: itemOrderId, shop_order_id: shopOrderId, product_id: productId })
-      .onConflict((oc) => oc.column("item_order_id").doUpdateSet({ shop_order_id: shopOrderId, product_id: productId }))
+      .onConflict((oc) =>
+        oc.column("item_order_id").doUpdateSet({ shop_order_id: shopOrderId, product_id: productId }),
+      )
       .execute();
     const voucher = {
       code,
@@ -188,19 +250,36 @@ export class WorldWriteTx {
     await this.db
       .insertInto("vouchers")
       .values({ item_order_id: itemOrderId, ...voucher })
-      .onConflict((oc) => oc.column("item_order_id").doUpdateSet((eb) => ({ ...voucher, version: eb("vouchers.version", "+", 1) })))
+      .onConflict((oc) =>
+        oc
+          .column("item_order_id")
+          .doUpdateSet((eb) => ({ ...voucher, version: eb("vouchers.version", "+", 1) })),
+      )
       .execute();
-    const exec = { status: rows.executionStatus, start_time: rows.executionStart, end_time: rows.executionEnd };
+    const exec = {
+      status: rows.executionStatus,
+      start_time: rows.executionStart,
+      end_time: rows.executionEnd,
+    };
     await this.db
       .insertInto("execution_orders")
       .values({ item_order_id: itemOrderId, ...exec })
-      .onConflict((oc) => oc.column("item_order_id").doUpdateSet((eb) => ({ ...exec, version: eb("execution_orders.version", "+", 1) })))
+      .onConflict((oc) =>
+        oc
+          .column("item_order_id")
+          .doUpdateSet((eb) => ({ ...exec, version: eb("execution_orders.version", "+", 1) })),
+      )
       .execute();
     await this.db
       .insertInto("sub_fulfillment_orders")
       .values({ item_order_id: itemOrderId, status: rows.subStatus })
       .onConflict((oc) =>
-        oc.column("item_order_id").doUpdateSet((eb) => ({ status: rows.subStatus, version: eb("sub_fulfillment_orders.version", "+", 1) })),
+        oc
+          .column("item_order_id")
+          .doUpdateSet((eb) => ({
+            status: rows.subStatus,
+            version: eb("sub_fulfillment_orders.version", "+", 1),
+          })),
       )
       .execute();
     await this.db

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { System } from "../../src/system.js";
 import { count, itemRows, load, redeem } from "../support/core-harness.js";
 import { postgresOnly } from "../support/databases.js";
-import { baseWorld, type BuiltOrder, NOW, order, product } from "../support/world.js";
+import { type BuiltOrder, baseWorld, NOW, order, product } from "../support/world.js";
 
 const P = "7200000000000000801";
 const wait = { status: "WAIT_FULFILL" as const };

@@ -6,7 +6,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { System } from "../../src/system.js";
 import { count, itemRows, load, redeem } from "../support/core-harness.js";
 import { testDatabases } from "../support/databases.js";
-import { baseWorld, type BuiltOrder, DAY, MERCHANT, NOW, OTHER_MERCHANT, order, product, SHOP_2 } from "../support/world.js";
+import {
+  type BuiltOrder,
+  baseWorld,
+  DAY,
+  MERCHANT,
+  NOW,
+  OTHER_MERCHANT,
+  order,
+  product,
+  SHOP_2,
+} from "../support/world.js";
 
 const P_ANY = "7200000000000000001"; // usable any time, at S-001
 const P_FUTURE = "7200000000000000002"; // window starts tomorrow
@@ -53,17 +63,30 @@ for (const database of testDatabases()) {
     add("used", P_ANY, [{ status: "FINISH" }]);
     add("init", P_ANY, [{ status: "INIT" }]);
     add("execRefunded", P_ANY, [{ status: "WAIT_FULFILL", execution: { status: "AFTER_SALE_SUCCESS" } }]);
-    add("execSlotLater", P_ANY, [{ status: "WAIT_FULFILL", execution: { start_time: NOW + 3600, end_time: NOW + 7200 } }]);
-    add("execSlotOver", P_ANY, [{ status: "WAIT_FULFILL", execution: { start_time: NOW - 7200, end_time: NOW - 3600 } }]);
+    add("execSlotLater", P_ANY, [
+      { status: "WAIT_FULFILL", execution: { start_time: NOW + 3600, end_time: NOW + 7200 } },
+    ]);
+    add("execSlotOver", P_ANY, [
+      { status: "WAIT_FULFILL", execution: { start_time: NOW - 7200, end_time: NOW - 3600 } },
+    ]);
     add("execUsed", P_ANY, [{ status: "WAIT_FULFILL", execution: { status: "FINISH" } }]);
     add("execInit", P_ANY, [{ status: "WAIT_FULFILL", execution: { status: "INIT" } }]);
     add("noShop", P_NO_SHOP, [wait]);
-    add("subRefunded", P_ANY, [{ status: "WAIT_FULFILL", sub_fulfillment: { status: "AFTER_SALE_SUCCESS" } }]);
+    add("subRefunded", P_ANY, [
+      { status: "WAIT_FULFILL", sub_fulfillment: { status: "AFTER_SALE_SUCCESS" } },
+    ]);
     add("refunding", P_ANY, [{ status: "AFTER_SALE_PROCESSING" }]);
-    add("refundingNoShop", P_ANY, [{ status: "AFTER_SALE_PROCESSING", sub_fulfillment: { applicable_third_shop_ids: [] } }]);
-    add("otherShop", P_ANY, [{ status: "WAIT_FULFILL", sub_fulfillment: { applicable_third_shop_ids: [SHOP_2] } }]);
+    add("refundingNoShop", P_ANY, [
+      { status: "AFTER_SALE_PROCESSING", sub_fulfillment: { applicable_third_shop_ids: [] } },
+    ]);
+    add("otherShop", P_ANY, [
+      { status: "WAIT_FULFILL", sub_fulfillment: { applicable_third_shop_ids: [SHOP_2] } },
+    ]);
     add("subInit", P_ANY, [{ status: "WAIT_FULFILL", sub_fulfillment: { status: "INIT" } }]);
-    add("mixedStages", P_ANY, [{ status: "WAIT_FULFILL", execution: { status: "FINISH" } }, { status: "FINISH" }]);
+    add("mixedStages", P_ANY, [
+      { status: "WAIT_FULFILL", execution: { status: "FINISH" } },
+      { status: "FINISH" },
+    ]);
     add("otherMerchant", P_OTHER, [wait]);
 
     beforeAll(async () => {
@@ -94,7 +117,10 @@ for (const database of testDatabases()) {
         expect(r.redeemId).toBe(result.value.redeemId);
       }
       expect(await count(system, "outbox")).toBe(before + 1);
-      const rec = await system.store.primary.redemption(result.value.redeemId, { merchantId: MERCHANT, fault: null });
+      const rec = await system.store.primary.redemption(result.value.redeemId, {
+        merchantId: MERCHANT,
+        fault: null,
+      });
       expect(rec?.codes).toEqual(o("ok").codes);
       expect(rec?.redeemTime).toBe(NOW);
     });
@@ -133,7 +159,10 @@ for (const database of testDatabases()) {
 
     it("R15: a refunded voucher, even when also expired (refunded > expired)", async () => {
       await expectRow(redeem(system, o("refunded").shopOrderId, o("refunded").codes), "R15");
-      await expectRow(redeem(system, o("refundedAndExpired").shopOrderId, o("refundedAndExpired").codes), "R15");
+      await expectRow(
+        redeem(system, o("refundedAndExpired").shopOrderId, o("refundedAndExpired").codes),
+        "R15",
+      );
     });
 
     it("R16: before the window, on an unusable weekday, outside the hours, on a holiday", async () => {
@@ -207,7 +236,11 @@ for (const database of testDatabases()) {
       system.faults.arm("redeem.update_conflict", 1, null);
       await expectRow(redeem(system, o("ok2").shopOrderId, o("ok2").codes), "R34");
       const [row] = await itemRows(system, o("ok2").codes);
-      expect([row?.voucher, row?.execution, row?.sub]).toEqual(["WAIT_FULFILL", "WAIT_FULFILL", "WAIT_FULFILL"]);
+      expect([row?.voucher, row?.execution, row?.sub]).toEqual([
+        "WAIT_FULFILL",
+        "WAIT_FULFILL",
+        "WAIT_FULFILL",
+      ]);
       expect(await count(system, "outbox")).toBe(events);
     });
 
@@ -217,7 +250,11 @@ for (const database of testDatabases()) {
       system.faults.arm("redeem.commit", 1, null);
       await expectRow(redeem(system, o("ok2").shopOrderId, o("ok2").codes), "R34");
       const [row] = await itemRows(system, o("ok2").codes);
-      expect([row?.voucher, row?.execution, row?.sub]).toEqual(["WAIT_FULFILL", "WAIT_FULFILL", "WAIT_FULFILL"]);
+      expect([row?.voucher, row?.execution, row?.sub]).toEqual([
+        "WAIT_FULFILL",
+        "WAIT_FULFILL",
+        "WAIT_FULFILL",
+      ]);
       expect(await count(system, "outbox")).toBe(events);
       expect(await count(system, "redemptions")).toBe(redemptions);
     });

@@ -5,12 +5,20 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { agrees, ITEM_EVENTS, type ItemState, itemRedemptionStatus, nextItemState } from "../../src/domain/item-state.js";
+import {
+  agrees,
+  ITEM_EVENTS,
+  type ItemState,
+  itemRedemptionStatus,
+  nextItemState,
+} from "../../src/domain/item-state.js";
 import { STATUSES } from "../../src/domain/status.js";
 import { localTime, ruleVerdict, usableVerdict } from "../../src/domain/usable-time.js";
 
 const INIT: ItemState = { voucher: "INIT", execution: "INIT", sub: "INIT" };
-const triples = STATUSES.flatMap((voucher) => STATUSES.flatMap((execution) => STATUSES.map((sub) => ({ voucher, execution, sub }))));
+const triples = STATUSES.flatMap((voucher) =>
+  STATUSES.flatMap((execution) => STATUSES.map((sub) => ({ voucher, execution, sub }))),
+);
 
 describe("the item state machines", () => {
   it("agreeing states are exactly the contract's list", () => {
@@ -22,17 +30,25 @@ describe("the item state machines", () => {
       "FINISH/FINISH/AFTER_SALE_PROCESSING",
       "AFTER_SALE_SUCCESS/AFTER_SALE_SUCCESS/AFTER_SALE_SUCCESS",
     ]);
-    for (const t of triples) expect(agrees(t), `${t.voucher}/${t.execution}/${t.sub}`).toBe(expected.has(`${t.voucher}/${t.execution}/${t.sub}`));
+    for (const t of triples)
+      expect(agrees(t), `${t.voucher}/${t.execution}/${t.sub}`).toBe(
+        expected.has(`${t.voucher}/${t.execution}/${t.sub}`),
+      );
   });
 
   it("no event moves an item out of a disagreeing state", () => {
-    for (const t of triples.filter((x) => !agrees(x))) for (const e of ITEM_EVENTS) expect(nextItemState(t, e)).toBeNull();
+    for (const t of triples.filter((x) => !agrees(x)))
+      for (const e of ITEM_EVENTS) expect(nextItemState(t, e)).toBeNull();
   });
 
   it("the transitions of the contract, and no others", () => {
     const W: ItemState = { voucher: "WAIT_FULFILL", execution: "WAIT_FULFILL", sub: "WAIT_FULFILL" };
     const F: ItemState = { voucher: "FINISH", execution: "FINISH", sub: "FINISH" };
-    const S: ItemState = { voucher: "AFTER_SALE_SUCCESS", execution: "AFTER_SALE_SUCCESS", sub: "AFTER_SALE_SUCCESS" };
+    const S: ItemState = {
+      voucher: "AFTER_SALE_SUCCESS",
+      execution: "AFTER_SALE_SUCCESS",
+      sub: "AFTER_SALE_SUCCESS",
+    };
     const WP: ItemState = { ...W, sub: "AFTER_SALE_PROCESSING" };
     const FP: ItemState = { ...F, sub: "AFTER_SALE_PROCESSING" };
     const table: [ItemState, string, ItemState | null][] = [
@@ -53,7 +69,11 @@ describe("the item state machines", () => {
       [INIT, "redeem", null],
       [F, "expire_refund", null],
     ];
-    for (const [from, event, to] of table) expect(nextItemState(from, event as (typeof ITEM_EVENTS)[number]), `${JSON.stringify(from)} ${event}`).toEqual(to);
+    for (const [from, event, to] of table)
+      expect(
+        nextItemState(from, event as (typeof ITEM_EVENTS)[number]),
+        `${JSON.stringify(from)} ${event}`,
+      ).toEqual(to);
   });
 
   it("any sequence of events from INIT visits only agreeing states; refund progress lives on the sub-order", () => {
@@ -66,7 +86,8 @@ describe("the item state machines", () => {
           expect(agrees(next)).toBe(true);
           expect(next.voucher).not.toBe("AFTER_SALE_PROCESSING");
           expect(next.execution).not.toBe("AFTER_SALE_PROCESSING");
-          if (next.sub === "AFTER_SALE_PROCESSING") expect(itemRedemptionStatus(next)).toBe("AFTER_SALE_PROCESSING");
+          if (next.sub === "AFTER_SALE_PROCESSING")
+            expect(itemRedemptionStatus(next)).toBe("AFTER_SALE_PROCESSING");
           state = next;
         }
       }),
@@ -84,7 +105,11 @@ function jakarta(unix: number) {
   return { date: d.toISOString().slice(0, 10), weekday, minute: d.getUTCHours() * 60 + d.getUTCMinutes() };
 }
 const time = fc.integer({ min: 1_700_000_000, max: 1_900_000_000 });
-const rules = { usableWeekdays: [1, 2, 3, 4, 5, 6, 7], usableHours: [{ start: "08:00", end: "22:00" }], holidaysUnavailable: true };
+const rules = {
+  usableWeekdays: [1, 2, 3, 4, 5, 6, 7],
+  usableHours: [{ start: "08:00", end: "22:00" }],
+  holidaysUnavailable: true,
+};
 const HOLIDAY = { date: "2026-12-25", name: "Christmas Day" };
 
 describe("usable time in the merchant's timezone", () => {
@@ -93,7 +118,11 @@ describe("usable time in the merchant's timezone", () => {
       fc.property(time, (t) => {
         const local = localTime(t, JAKARTA);
         const oracle = jakarta(t);
-        expect([local.date, local.isoWeekday, local.minuteOfDay]).toEqual([oracle.date, oracle.weekday, oracle.minute]);
+        expect([local.date, local.isoWeekday, local.minuteOfDay]).toEqual([
+          oracle.date,
+          oracle.weekday,
+          oracle.minute,
+        ]);
       }),
       { numRuns: 3000 },
     );
@@ -103,7 +132,8 @@ describe("usable time in the merchant's timezone", () => {
     fc.assert(
       fc.property(time, (t) => {
         const o = jakarta(t);
-        const expected = o.date === HOLIDAY.date ? "holiday" : o.minute >= 480 && o.minute < 1320 ? "usable" : "hours";
+        const expected =
+          o.date === HOLIDAY.date ? "holiday" : o.minute >= 480 && o.minute < 1320 ? "usable" : "hours";
         expect(ruleVerdict(t, rules, JAKARTA, [HOLIDAY])).toBe(expected);
       }),
       { numRuns: 3000 },
@@ -128,7 +158,12 @@ describe("usable time in the merchant's timezone", () => {
   it("weekdays are ISO (1 = Monday) in local time", () => {
     fc.assert(
       fc.property(time, fc.subarray([1, 2, 3, 4, 5, 6, 7]), (t, days) => {
-        const verdict = ruleVerdict(t, { usableWeekdays: days, usableHours: [], holidaysUnavailable: false }, JAKARTA, []);
+        const verdict = ruleVerdict(
+          t,
+          { usableWeekdays: days, usableHours: [], holidaysUnavailable: false },
+          JAKARTA,
+          [],
+        );
         expect(verdict).toBe(days.includes(jakarta(t).weekday) ? "usable" : "weekday");
       }),
       { numRuns: 2000 },
@@ -137,16 +172,25 @@ describe("usable time in the merchant's timezone", () => {
 
   it("windows are half-open; expired wins over not usable", () => {
     fc.assert(
-      fc.property(time, fc.integer({ min: -100_000, max: 100_000 }), fc.integer({ min: 1, max: 200_000 }), (t, startOffset, length) => {
-        const window = { start: t + startOffset, end: t + startOffset + length };
-        const never = { usableWeekdays: [], usableHours: [], holidaysUnavailable: false };
-        const v = usableVerdict(t, window, never, JAKARTA, []);
-        if (t >= window.end) expect(v).toBe("expired");
-        else expect(v).toBe("not_usable");
-        const always = { usableWeekdays: [1, 2, 3, 4, 5, 6, 7], usableHours: [], holidaysUnavailable: false };
-        const w = usableVerdict(t, window, always, JAKARTA, []);
-        expect(w).toBe(t >= window.end ? "expired" : t < window.start ? "not_usable" : "usable");
-      }),
+      fc.property(
+        time,
+        fc.integer({ min: -100_000, max: 100_000 }),
+        fc.integer({ min: 1, max: 200_000 }),
+        (t, startOffset, length) => {
+          const window = { start: t + startOffset, end: t + startOffset + length };
+          const never = { usableWeekdays: [], usableHours: [], holidaysUnavailable: false };
+          const v = usableVerdict(t, window, never, JAKARTA, []);
+          if (t >= window.end) expect(v).toBe("expired");
+          else expect(v).toBe("not_usable");
+          const always = {
+            usableWeekdays: [1, 2, 3, 4, 5, 6, 7],
+            usableHours: [],
+            holidaysUnavailable: false,
+          };
+          const w = usableVerdict(t, window, always, JAKARTA, []);
+          expect(w).toBe(t >= window.end ? "expired" : t < window.start ? "not_usable" : "usable");
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -155,7 +199,12 @@ describe("usable time in the merchant's timezone", () => {
     fc.assert(
       fc.property(time, (t) => {
         const local = localTime(t, "America/New_York");
-        const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(t * 1000));
+        const parts = new Intl.DateTimeFormat("en-CA", {
+          timeZone: "America/New_York",
+          year: "numeric",
+          month: "2-digit",
+          day: "2-digit",
+        }).format(new Date(t * 1000));
         expect(local.date).toBe(parts);
       }),
       { numRuns: 500 },

@@ -13,8 +13,15 @@ import { baseWorld, MERCHANT, SHOP_1 } from "../support/world.js";
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const CONCURRENCY = 16;
 
-const digits = (n: number) => fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: n, maxLength: n });
-const wrongType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+const digits = (n: number) =>
+  fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: n, maxLength: n });
+const wrongType = fc.oneof(
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.object({ maxDepth: 1 }),
+);
 const codeish = fc.oneof(
   { arbitrary: digits(12), weight: 4 },
   { arbitrary: digits(11), weight: 1 },
@@ -38,11 +45,20 @@ function bodies(endpoint: "query" | "redeem") {
   const valid =
     endpoint === "query"
       ? { merchant_id: MERCHANT, third_shop_id: SHOP_1, code_list: ["123456789012"], locale: "en-US" }
-      : { merchant_id: MERCHANT, third_shop_id: SHOP_1, shop_order_id: "5800000000000000001", code_list: ["123456789012"], locale: "id-ID" };
+      : {
+          merchant_id: MERCHANT,
+          third_shop_id: SHOP_1,
+          shop_order_id: "5800000000000000001",
+          code_list: ["123456789012"],
+          locale: "id-ID",
+        };
   const keys = Object.keys(valid);
   const mutated = fc
     .record({
-      drop: fc.oneof({ arbitrary: fc.constant([] as string[]), weight: 3 }, { arbitrary: fc.subarray(keys, { maxLength: 2 }), weight: 1 }),
+      drop: fc.oneof(
+        { arbitrary: fc.constant([] as string[]), weight: 3 },
+        { arbitrary: fc.subarray(keys, { maxLength: 2 }), weight: 1 },
+      ),
       retype: fc.oneof(
         { arbitrary: fc.constant({} as Record<string, unknown>), weight: 3 },
         { arbitrary: fc.dictionary(fc.constantFrom(...keys), wrongType, { maxKeys: 2 }), weight: 1 },
@@ -51,13 +67,17 @@ function bodies(endpoint: "query" | "redeem") {
       dupCodes: fc.boolean(),
       qr: fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: qrish, weight: 1 }),
       qrOnly: fc.boolean(),
-      shopOrder: fc.option(fc.oneof(fc.string({ maxLength: 25 }), digits(20), digits(19)), { nil: undefined, freq: 2 }),
+      shopOrder: fc.option(fc.oneof(fc.string({ maxLength: 25 }), digits(20), digits(19)), {
+        nil: undefined,
+        freq: 2,
+      }),
       extra: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 2 }),
     })
     .map((m) => {
       const b: Record<string, unknown> = { ...valid, ...m.extra };
       for (const k of m.drop) delete b[k];
-      if (m.codes !== undefined) b.code_list = m.dupCodes && m.codes.length > 0 ? [...m.codes, m.codes[0]] : m.codes;
+      if (m.codes !== undefined)
+        b.code_list = m.dupCodes && m.codes.length > 0 ? [...m.codes, m.codes[0]] : m.codes;
       if (m.qr !== undefined) {
         b.qr_info = m.qr;
         if (m.qrOnly) delete b.code_list;
@@ -66,12 +86,27 @@ function bodies(endpoint: "query" | "redeem") {
       Object.assign(b, m.retype);
       return { contentType: "application/json", body: JSON.stringify(b) };
     });
-  const rawJson = fc.jsonValue({ maxDepth: 3 }).map((v) => ({ contentType: "application/json", body: JSON.stringify(v) }));
+  const rawJson = fc
+    .jsonValue({ maxDepth: 3 })
+    .map((v) => ({ contentType: "application/json", body: JSON.stringify(v) }));
   const garbage = fc.string({ maxLength: 200 }).map((s) => ({ contentType: "application/json", body: s }));
   const otherType = fc
-    .tuple(fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data"), fc.string({ maxLength: 100 }))
+    .tuple(
+      fc.constantFrom(
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/xml",
+        "multipart/form-data",
+      ),
+      fc.string({ maxLength: 100 }),
+    )
     .map(([contentType, body]) => ({ contentType, body }));
-  return fc.oneof({ arbitrary: mutated, weight: 6 }, { arbitrary: rawJson, weight: 2 }, { arbitrary: garbage, weight: 1 }, { arbitrary: otherType, weight: 1 });
+  return fc.oneof(
+    { arbitrary: mutated, weight: 6 },
+    { arbitrary: rawJson, weight: 2 },
+    { arbitrary: garbage, weight: 1 },
+    { arbitrary: otherType, weight: 1 },
+  );
 }
 
 for (const database of testDatabases()) {
@@ -87,8 +122,12 @@ for (const database of testDatabases()) {
     afterAll(async () => t?.close());
 
     for (const endpoint of ["query", "redeem"] as const) {
-      it(`${RUNS} malformed ${endpoint} requests answer only documented rows`, { timeout: 600_000 }, async () => {
-        const documented = new Map(CATALOGUE.filter((r) => r.endpoint === endpoint).map((r) => [`${r.code} ${r.message}`, r.row]));
+      it(`${RUNS} malformed ${endpoint} requests answer only documented rows`, {
+        timeout: 600_000,
+      }, async () => {
+        const documented = new Map(
+          CATALOGUE.filter((r) => r.endpoint === endpoint).map((r) => [`${r.code} ${r.message}`, r.row]),
+        );
         const samples = fc.sample(bodies(endpoint), { numRuns: RUNS, seed: 20261128 });
         const counts = new Map<string, number>();
         const problems: string[] = [];
@@ -111,12 +150,19 @@ for (const database of testDatabases()) {
               typeof res.json?.data === "object" &&
               res.json.error.log_id === res.headers.get("x-tt-logid") &&
               !/\bat .+\.(ts|js):\d+/.test(res.text);
-            if (!fine && problems.length < 5) problems.push(`${res.status} ${res.text.slice(0, 200)} <- ${sample.body.slice(0, 200)}`);
-            counts.set(row ?? `UNDOCUMENTED ${res.status} ${code}`, (counts.get(row ?? `UNDOCUMENTED ${res.status} ${code}`) ?? 0) + 1);
+            if (!fine && problems.length < 5)
+              problems.push(`${res.status} ${res.text.slice(0, 200)} <- ${sample.body.slice(0, 200)}`);
+            counts.set(
+              row ?? `UNDOCUMENTED ${res.status} ${code}`,
+              (counts.get(row ?? `UNDOCUMENTED ${res.status} ${code}`) ?? 0) + 1,
+            );
           }
         }
         await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-        console.log(`${endpoint} on ${database.name}: answers by row`, Object.fromEntries([...counts].sort()));
+        console.log(
+          `${endpoint} on ${database.name}: answers by row`,
+          Object.fromEntries([...counts].sort()),
+        );
         expect(problems).toEqual([]);
         const schemaRow = endpoint === "query" ? "G1" : "R1";
         expect(counts.get(schemaRow) ?? 0).toBeGreaterThan(0);

@@ -16,7 +16,9 @@ for (const database of testDatabases()) {
     let token: string;
     const world = baseWorld();
     world.products = [product(P)];
-    const orders = Array.from({ length: 5 }, () => order({ productId: P, items: [{ status: "WAIT_FULFILL" }, { status: "WAIT_FULFILL" }] }));
+    const orders = Array.from({ length: 5 }, () =>
+      order({ productId: P, items: [{ status: "WAIT_FULFILL" }, { status: "WAIT_FULFILL" }] }),
+    );
     world.orders = orders.map((o) => o.order);
     const body = (i: number, codes?: string[]) => ({
       merchant_id: MERCHANT,
@@ -55,7 +57,11 @@ for (const database of testDatabases()) {
       await t.redeem(token, body(1, [orders[1]?.built.codes[0] as string]), "key-1");
       const other = await t.redeem(token, body(1, [orders[1]?.built.codes[1] as string]), "key-1");
       expect(other.status).toBe(500);
-      expect(other.json.error).toMatchObject({ code: "-9990001", message: "FulfillIdempotencyKeyReused", handling: "none" });
+      expect(other.json.error).toMatchObject({
+        code: "-9990001",
+        message: "FulfillIdempotencyKeyReused",
+        handling: "none",
+      });
     });
 
     it("a final error is replayed too; keys are scoped to app and merchant", async () => {
@@ -73,7 +79,11 @@ for (const database of testDatabases()) {
       await new Promise((r) => setTimeout(r, 300));
       const during = await t.redeem(token, body(3), "key-3");
       expect(during.status).toBe(500);
-      expect(during.json.error).toMatchObject({ code: "-9990452", message: "FulfillRedeemUpdateConflict", handling: "recheck" });
+      expect(during.json.error).toMatchObject({
+        code: "-9990452",
+        message: "FulfillRedeemUpdateConflict",
+        handling: "recheck",
+      });
       const timedOut = await slow;
       expect(timedOut.json.error.message).toBe("FulfillCoreRedeemTimeout");
       // the key was released by the transient answer: a retry with it runs again and succeeds
@@ -88,7 +98,11 @@ for (const database of testDatabases()) {
       const first = await t.redeem(token, body(4, [orders[4]?.built.codes[0] as string]), "key-4");
       expect(first.status).toBe(200);
       const gateway = t.server.context.gateway;
-      await gateway.db.updateTable("idempotency_keys").set({ created_at_ms: Date.now() - 25 * 3600 * 1000 }).where("key", "=", "key-4").execute();
+      await gateway.db
+        .updateTable("idempotency_keys")
+        .set({ created_at_ms: Date.now() - 25 * 3600 * 1000 })
+        .where("key", "=", "key-4")
+        .execute();
       const later = await t.redeem(token, body(4, [orders[4]?.built.codes[1] as string]), "key-4");
       expect(later.status).toBe(200);
       expect(later.json.data.redeem_id).not.toBe(first.json.data.redeem_id);

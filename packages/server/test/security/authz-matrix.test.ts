@@ -6,7 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.js";
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
-import { baseWorld, MERCHANT, NOW, OTHER_MERCHANT, order, product, SHOP_1, SHOP_2 } from "../support/world.js";
+import {
+  baseWorld,
+  MERCHANT,
+  NOW,
+  OTHER_MERCHANT,
+  order,
+  product,
+  SHOP_1,
+  SHOP_2,
+} from "../support/world.js";
 
 const P = "7200000000000000401";
 const QUERY_SCOPE = "localservice.fulfill.query";
@@ -43,7 +52,13 @@ for (const database of testDatabases()) {
         name: "redeem_code",
         path: "/v2/localservice/saas/fulfill/redeem_code/",
         scope: REDEEM_SCOPE,
-        body: (m, s) => ({ merchant_id: m, third_shop_id: s, shop_order_id: o.built.shopOrderId, code_list: o.built.codes, locale: "en-US" }),
+        body: (m, s) => ({
+          merchant_id: m,
+          third_shop_id: s,
+          shop_order_id: o.built.shopOrderId,
+          code_list: o.built.codes,
+          locale: "en-US",
+        }),
         noScope: ["-3000000", "FulfillVerifierNoRedeemPermission"],
         noShop: ["-3000000", "FulfillVerifierNoShopPermission"],
       },
@@ -59,7 +74,14 @@ for (const database of testDatabases()) {
         name: "query_redeem_record",
         path: "/v2/localservice/saas/fulfill/query_redeem_record/",
         scope: REDEEM_SCOPE,
-        body: (m, s) => ({ merchant_id: m, third_shop_id: s, start_time: 0, end_time: NOW + 10, cursor: "0", size: 10 }),
+        body: (m, s) => ({
+          merchant_id: m,
+          third_shop_id: s,
+          start_time: 0,
+          end_time: NOW + 10,
+          cursor: "0",
+          size: 10,
+        }),
         noScope: ["-3000000", "FulfillVerifierNoRedeemPermission"],
         noShop: ["-3000000", "FulfillVerifierNoShopPermission"],
       },
@@ -81,7 +103,11 @@ for (const database of testDatabases()) {
         { client_key: "ck_shop2", scopes: [QUERY_SCOPE, REDEEM_SCOPE], third_shop_ids: [SHOP_2] },
         { client_key: "ck_revoked", scopes: [QUERY_SCOPE, REDEEM_SCOPE], third_shop_ids: [] },
       );
-      world.merchants?.[1]?.grants?.push({ client_key: "ck_demo", scopes: [QUERY_SCOPE, REDEEM_SCOPE], third_shop_ids: [] });
+      world.merchants?.[1]?.grants?.push({
+        client_key: "ck_demo",
+        scopes: [QUERY_SCOPE, REDEEM_SCOPE],
+        third_shop_ids: [],
+      });
       expect((await t.world(world)).status).toBe(200);
       await t.clock(NOW);
       tokens.full = await t.token();
@@ -93,7 +119,9 @@ for (const database of testDatabases()) {
       await t.clock(NOW - 200 * 3600);
       tokens.expired = await t.token();
       await t.clock(NOW);
-      expect((await t.operator("DELETE", `/platform/merchants/${MERCHANT}/grants/ck_revoked`)).status).toBe(200);
+      expect((await t.operator("DELETE", `/platform/merchants/${MERCHANT}/grants/ck_revoked`)).status).toBe(
+        200,
+      );
     });
     afterAll(async () => t?.close());
 
@@ -122,7 +150,10 @@ for (const database of testDatabases()) {
       it(`${e.name}: another merchant's id in the body, or a missing scope → ${e.noScope[1]}`, async () => {
         expectRow(await call(e, tokens.full as string, OTHER_MERCHANT), e.noScope);
         expectRow(await call(e, tokens.otherMerchant as string, MERCHANT), e.noScope);
-        expectRow(await call(e, (e.scope === QUERY_SCOPE ? tokens.redeem : tokens.query) as string), e.noScope);
+        expectRow(
+          await call(e, (e.scope === QUERY_SCOPE ? tokens.redeem : tokens.query) as string),
+          e.noScope,
+        );
       });
 
       it(`${e.name}: a shop of another merchant, an unknown shop, a shop outside the grant → shop row`, async () => {
@@ -151,10 +182,16 @@ for (const database of testDatabases()) {
         ["POST", "/platform/holidays", { country: "ID", date: "2026-12-31", name: "Eve" }],
       ];
       for (const [method, path, body] of routes) {
-        const headers: Record<string, string> = body !== undefined ? { "content-type": "application/json" } : {};
+        const headers: Record<string, string> =
+          body !== undefined ? { "content-type": "application/json" } : {};
         const init = { method, headers, body: body !== undefined ? JSON.stringify(body) : undefined };
         expect401(await t.request(path, init));
-        expect401(await t.request(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${tokens.full}` } }));
+        expect401(
+          await t.request(path, {
+            ...init,
+            headers: { ...init.headers, authorization: `Bearer ${tokens.full}` },
+          }),
+        );
         const ok = await t.operator(method, path, body);
         expect([200, 404], `${method} ${path}`).toContain(ok.status);
       }

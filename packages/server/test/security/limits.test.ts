@@ -15,7 +15,25 @@ describe("limits and headers", () => {
     const [database] = testDatabases();
     if (!database) throw new Error("no database");
     t = await startTestServer(database);
-    await t.world({ apps: [{ client_key: "ck_demo", client_secret: "cs_demo", name: "Demo", webhook_url: null }], merchants: [{ merchant_id: MERCHANT, name: "M", country: "ID", timezone: "Asia/Jakarta", shops: [{ shop_id: "7100000000000000001", third_shop_id: SHOP_1, name: "S" }], grants: [{ client_key: "ck_demo", scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"], third_shop_ids: [] }] }] });
+    await t.world({
+      apps: [{ client_key: "ck_demo", client_secret: "cs_demo", name: "Demo", webhook_url: null }],
+      merchants: [
+        {
+          merchant_id: MERCHANT,
+          name: "M",
+          country: "ID",
+          timezone: "Asia/Jakarta",
+          shops: [{ shop_id: "7100000000000000001", third_shop_id: SHOP_1, name: "S" }],
+          grants: [
+            {
+              client_key: "ck_demo",
+              scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"],
+              third_shop_ids: [],
+            },
+          ],
+        },
+      ],
+    });
   });
   afterAll(async () => t?.close());
 
@@ -35,14 +53,21 @@ describe("limits and headers", () => {
 
   it("a body over 64 KB is the schema row, and the server stays up", async () => {
     const token = await t.token();
-    const res = await t.query(token, { merchant_id: MERCHANT, third_shop_id: SHOP_1, code_list: ["1"], pad: "x".repeat(70 * 1024) });
+    const res = await t.query(token, {
+      merchant_id: MERCHANT,
+      third_shop_id: SHOP_1,
+      code_list: ["1"],
+      pad: "x".repeat(70 * 1024),
+    });
     expect(res.status).toBe(500);
     expect(res.json.error).toMatchObject({ code: "-9990001", message: "FulfillParamInvalid" });
     expect((await t.request("/healthz")).status).toBe(200);
   });
 
   it("headers over 16 KB are refused", async () => {
-    const res = await fetch(`${t.url}/healthz`, { headers: { "x-big": "y".repeat(20 * 1024) } }).catch(() => null);
+    const res = await fetch(`${t.url}/healthz`, { headers: { "x-big": "y".repeat(20 * 1024) } }).catch(
+      () => null,
+    );
     expect(res === null || res.status === 431).toBe(true);
   });
 
@@ -51,7 +76,9 @@ describe("limits and headers", () => {
     const started = Date.now();
     const closedAfter = await new Promise<number>((resolve) => {
       const socket = connect(port, "127.0.0.1", () => {
-        socket.write("POST /v2/localservice/saas/fulfill/get_code_item_list/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
+        socket.write(
+          "POST /v2/localservice/saas/fulfill/get_code_item_list/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        );
       });
       socket.on("data", () => undefined);
       socket.on("close", () => resolve(Date.now() - started));

@@ -22,7 +22,9 @@ describe("the log stream", () => {
     },
   });
   const world = baseWorld();
-  world.apps = [{ client_key: "ck_demo", client_secret: "cs_super_secret_value_123", name: "Demo", webhook_url: null }];
+  world.apps = [
+    { client_key: "ck_demo", client_secret: "cs_super_secret_value_123", name: "Demo", webhook_url: null },
+  ];
   world.products = [product(P)];
   const qrKey = randomBytes(32).toString("base64");
   const o = order({ productId: P, items: [{ status: "WAIT_FULFILL" }, { status: "WAIT_FULFILL" }] });
@@ -38,23 +40,59 @@ describe("the log stream", () => {
   it("holds no secret, token, QR key or code after a full run", async () => {
     expect((await t.world(world)).status).toBe(200);
     await t.clock(NOW);
-    const form = new URLSearchParams({ client_key: "ck_demo", client_secret: "cs_super_secret_value_123", merchant_id: MERCHANT, grant_type: "access_token" });
-    const tokenRes = await t.request("/merchant/oauth/token/", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() });
+    const form = new URLSearchParams({
+      client_key: "ck_demo",
+      client_secret: "cs_super_secret_value_123",
+      merchant_id: MERCHANT,
+      grant_type: "access_token",
+    });
+    const tokenRes = await t.request("/merchant/oauth/token/", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: form.toString(),
+    });
     const { access_token, refresh_token } = tokenRes.json;
     await t.request("/merchant/oauth/token/", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ client_key: "ck_demo", client_secret: "wrong-secret-xyz", merchant_id: MERCHANT, grant_type: "access_token" }).toString(),
+      body: new URLSearchParams({
+        client_key: "ck_demo",
+        client_secret: "wrong-secret-xyz",
+        merchant_id: MERCHANT,
+        grant_type: "access_token",
+      }).toString(),
     });
     const qr = await t.qr(o.built.shopOrderId);
     await t.query(access_token, { merchant_id: MERCHANT, third_shop_id: SHOP_1, qr_info: qr });
     await t.query(access_token, { merchant_id: MERCHANT, third_shop_id: SHOP_1, code_list: o.built.codes });
-    await t.redeem(access_token, { merchant_id: MERCHANT, third_shop_id: SHOP_1, shop_order_id: o.built.shopOrderId, code_list: o.built.codes, locale: "en-US" }, "idem-1");
+    await t.redeem(
+      access_token,
+      {
+        merchant_id: MERCHANT,
+        third_shop_id: SHOP_1,
+        shop_order_id: o.built.shopOrderId,
+        code_list: o.built.codes,
+        locale: "en-US",
+      },
+      "idem-1",
+    );
     await t.query(access_token, { merchant_id: MERCHANT, third_shop_id: SHOP_1, qr_info: `${qr}x` });
-    await t.postJson("/v2/localservice/saas/fulfill/redeem_code/", "not json", { authorization: `Bearer ${access_token}` });
-    await t.request("/v2/localservice/saas/fulfill/redeem_code/", { method: "POST", headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" }, body: "{bad" });
+    await t.postJson("/v2/localservice/saas/fulfill/redeem_code/", "not json", {
+      authorization: `Bearer ${access_token}`,
+    });
+    await t.request("/v2/localservice/saas/fulfill/redeem_code/", {
+      method: "POST",
+      headers: { authorization: `Bearer ${access_token}`, "content-type": "application/json" },
+      body: "{bad",
+    });
     await t.fault("redeem.voucher_read", 1);
-    await t.redeem(access_token, { merchant_id: MERCHANT, third_shop_id: SHOP_1, shop_order_id: o.built.shopOrderId, code_list: o.built.codes, locale: "en-US" });
+    await t.redeem(access_token, {
+      merchant_id: MERCHANT,
+      third_shop_id: SHOP_1,
+      shop_order_id: o.built.shopOrderId,
+      code_list: o.built.codes,
+      locale: "en-US",
+    });
     await new Promise((r) => setTimeout(r, 200));
 
     expect(lines.length).toBeGreaterThan(10);

@@ -4,7 +4,7 @@ import { redeemCodes } from "../../src/core/redeem-codes.js";
 import { loadWorld } from "../../src/sandbox/world-loader.js";
 import type { WorldT } from "../../src/sandbox/world-schema.js";
 import type { System } from "../../src/system.js";
-import { MERCHANT, SHOP_1, SHOP_ID_1, SHOP_ID_2, SHOP_2 } from "./world.js";
+import { MERCHANT, SHOP_1, SHOP_2, SHOP_ID_1, SHOP_ID_2 } from "./world.js";
 
 export function load(system: System, world: WorldT) {
   return loadWorld(system.world, system.secrets, system.ids, world);
@@ -43,7 +43,14 @@ export async function itemRows(system: System, codes: string[]): Promise<ItemRow
     .selectFrom("vouchers as v")
     .innerJoin("execution_orders as e", "e.item_order_id", "v.item_order_id")
     .innerJoin("sub_fulfillment_orders as s", "s.item_order_id", "v.item_order_id")
-    .select(["v.code", "v.status as voucher", "e.status as execution", "s.status as sub", "v.version", "v.redeem_id"])
+    .select([
+      "v.code",
+      "v.status as voucher",
+      "e.status as execution",
+      "s.status as sub",
+      "v.version",
+      "v.redeem_id",
+    ])
     .where("v.code", "in", codes)
     .orderBy("v.code")
     .execute();
@@ -58,6 +65,8 @@ export async function itemRows(system: System, codes: string[]): Promise<ItemRow
 }
 
 export async function count(system: System, table: "outbox" | "redemptions"): Promise<number> {
-  const r = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.table(table)}`.execute(system.database.db);
+  const r = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${sql.table(table)}`.execute(
+    system.database.db,
+  );
   return Number(r.rows[0]?.n ?? 0);
 }

@@ -18,7 +18,9 @@ export function withDatabaseName(url: string, name: string): string {
   return u.toString();
 }
 
-export async function createScratchDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createScratchDatabase(
+  baseUrl: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `fulfill_t_${process.pid}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
@@ -42,7 +44,9 @@ export async function createScratchDatabase(baseUrl: string): Promise<{ url: str
 }
 
 export function testDatabases(): TestDatabase[] {
-  const list: TestDatabase[] = [{ name: "pglite", open: (opts = {}) => openSystem({ ...opts, dataDir: null }) }];
+  const list: TestDatabase[] = [
+    { name: "pglite", open: (opts = {}) => openSystem({ ...opts, dataDir: null }) },
+  ];
   const url = process.env.DATABASE_URL;
   if (url) {
     list.push({

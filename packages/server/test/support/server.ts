@@ -26,7 +26,10 @@ export interface TestServer {
   readonly url: string;
   readonly server: RunningServer;
   readonly system: System;
-  request(path: string, init?: { method?: string; headers?: Record<string, string>; body?: string | undefined }): Promise<HttpAnswer>;
+  request(
+    path: string,
+    init?: { method?: string; headers?: Record<string, string>; body?: string | undefined },
+  ): Promise<HttpAnswer>;
   postJson(path: string, body: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
   token(opts?: { clientKey?: string; clientSecret?: string; merchantId?: string }): Promise<string>;
   query(token: string, body: Record<string, unknown>): Promise<HttpAnswer>;
@@ -45,7 +48,11 @@ export interface TestServerOptions {
   readonly logStream?: NodeJS.WritableStream;
 }
 
-export async function startTestServer(database: TestDatabase, overrides: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  database: TestDatabase,
+  overrides: Partial<Config> = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const config: Config = {
     ...configFromEnv({}),
     port: 0,
@@ -71,8 +78,15 @@ export async function startTestServer(database: TestDatabase, overrides: Partial
   }
   const url = server.url;
 
-  async function request(path: string, init: { method?: string; headers?: Record<string, string>; body?: string | undefined } = {}) {
-    const res = await fetch(url + path, { method: init.method ?? "GET", headers: init.headers ?? {}, body: init.body });
+  async function request(
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string | undefined } = {},
+  ) {
+    const res = await fetch(url + path, {
+      method: init.method ?? "GET",
+      headers: init.headers ?? {},
+      body: init.body,
+    });
     const text = await res.text();
     // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
     let json: any = null;
@@ -84,11 +98,18 @@ export async function startTestServer(database: TestDatabase, overrides: Partial
     return { status: res.status, headers: res.headers, text, json };
   }
   const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    request(path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+    request(path, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
   const operator = (method: string, path: string, body?: unknown) =>
     request(path, {
       method,
-      headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      headers: {
+        authorization: `Bearer ${OPERATOR_TOKEN}`,
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
 
@@ -116,13 +137,20 @@ export async function startTestServer(database: TestDatabase, overrides: Partial
     },
     query: (token, body) => postJson(QUERY, body, { authorization: `Bearer ${token}` }),
     redeem: (token, body, key) =>
-      postJson(REDEEM, body, { authorization: `Bearer ${token}`, ...(key !== undefined ? { "idempotency-key": key } : {}) }),
+      postJson(REDEEM, body, {
+        authorization: `Bearer ${token}`,
+        ...(key !== undefined ? { "idempotency-key": key } : {}),
+      }),
     world: (world) => operator("POST", "/sandbox/world", world),
-    fault: (point, times = 1, merchantId = null) => operator("POST", "/sandbox/faults", { point, times, merchant_id: merchantId }),
+    fault: (point, times = 1, merchantId = null) =>
+      operator("POST", "/sandbox/faults", { point, times, merchant_id: merchantId }),
     clearFaults: () => operator("DELETE", "/sandbox/faults"),
     clock: (now) => operator("POST", "/sandbox/clock", { now }),
     async qr(shopOrderId, ttl) {
-      const res = await operator("POST", "/sandbox/qr", { shop_order_id: shopOrderId, ...(ttl ? { ttl } : {}) });
+      const res = await operator("POST", "/sandbox/qr", {
+        shop_order_id: shopOrderId,
+        ...(ttl ? { ttl } : {}),
+      });
       if (res.status !== 200) throw new Error(`qr: ${res.status} ${res.text}`);
       return res.json.data.qr_info as string;
     },
@@ -134,7 +162,13 @@ export async function startTestServer(database: TestDatabase, overrides: Partial
 }
 
 /** Asserts nothing by itself: returns the parts of an error answer that conformance checks. */
-export function errorOf(answer: HttpAnswer): { status: number; code: string; message: string; logId: string; header: string | null } {
+export function errorOf(answer: HttpAnswer): {
+  status: number;
+  code: string;
+  message: string;
+  logId: string;
+  header: string | null;
+} {
   return {
     status: answer.status,
     code: answer.json?.error?.code,

@@ -71,7 +71,11 @@ export function order(spec: OrderSpec): { order: NonNullable<WorldT["orders"]>[n
   });
   return {
     order: { shop_order_id: ids.order, product_id: spec.productId, user_id: "6900000000000000001", items },
-    built: { shopOrderId: ids.order, codes: items.map((i) => i.code), itemIds: items.map((i) => i.item_order_id) },
+    built: {
+      shopOrderId: ids.order,
+      codes: items.map((i) => i.code),
+      itemIds: items.map((i) => i.item_order_id),
+    },
   };
 }
 
@@ -89,7 +93,11 @@ export function baseWorld(): WorldT {
           { shop_id: SHOP_ID_2, third_shop_id: SHOP_2, name: "Kemang" },
         ],
         grants: [
-          { client_key: "ck_demo", scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"], third_shop_ids: [] },
+          {
+            client_key: "ck_demo",
+            scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"],
+            third_shop_ids: [],
+          },
         ],
       },
       {

@@ -25,5 +25,10 @@ export function isTransient(e: Entry): boolean {
   if (e.answer === null) return true;
   if (e.answer.status === 429) return true;
   if (e.answer.status === 401) return false;
-  return e.answer.handling === "retry" || e.answer.handling === "recheck" || e.answer.handling === "rescan" || e.answer.status >= 502;
+  return (
+    e.answer.handling === "retry" ||
+    e.answer.handling === "recheck" ||
+    e.answer.handling === "rescan" ||
+    e.answer.status >= 502
+  );
 }

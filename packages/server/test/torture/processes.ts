@@ -1,7 +1,7 @@
 /** Server processes for the torture harness: spawned with tsx, killed with SIGKILL, restarted. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freePort } from "./cluster.js";
+import { freePort } from "../support/private-postgres.js";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 
@@ -26,14 +26,22 @@ export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void
   }
 }
 
-export async function spawnServer(env: Record<string, string>, existing?: ServerProcess): Promise<ServerProcess> {
+export async function spawnServer(
+  env: Record<string, string>,
+  existing?: ServerProcess,
+): Promise<ServerProcess> {
   const port = existing?.port ?? (await freePort());
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--sandbox", "--port", String(port)], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "ignore", "pipe"],
   });
   child.stderr?.on("data", () => undefined);
-  const proc: ServerProcess = existing ?? { port, url: `http://127.0.0.1:${port}`, child: null, alive: false };
+  const proc: ServerProcess = existing ?? {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    child: null,
+    alive: false,
+  };
   proc.child = child;
   child.once("exit", () => {
     proc.alive = false;

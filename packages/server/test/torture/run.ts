@@ -14,8 +14,8 @@ import { fileURLToPath } from "node:url";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { DB } from "../../src/store/schema.js";
+import { type PrivateCluster, startPrivateCluster } from "../support/private-postgres.js";
 import { check, type Violation } from "./checker.js";
-import { type Cluster, startCluster } from "./cluster.js";
 import type { Answer, Entry, Op } from "./history.js";
 import { killHard, type ServerProcess, spawnServer, waitHealthy } from "./processes.js";
 
@@ -48,14 +48,28 @@ const OPERATOR = `op_${randomBytes(12).toString("hex")}`;
 const MERCHANT = "7000000000000000001";
 const SHOPS = ["S-001", "S-002"];
 const PRODUCT = "7200000000000000001";
-const FAULTS = ["redeem.voucher_read", "redeem.exec_order_read", "redeem.sub_order_read", "redeem.update_conflict", "redeem.commit", "redeem.event_id", "redeem.core_timeout", "query.certificate", "query.sub_order"];
+const FAULTS = [
+  "redeem.voucher_read",
+  "redeem.exec_order_read",
+  "redeem.sub_order_read",
+  "redeem.update_conflict",
+  "redeem.commit",
+  "redeem.event_id",
+  "redeem.core_timeout",
+  "query.certificate",
+  "query.sub_order",
+];
 
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
 
 export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const started = Date.now();
-  const cluster: Cluster = await startCluster();
+  // A private cluster (never the machine's shared one) sized for several servers' pools.
+  const cluster: PrivateCluster = await startPrivateCluster({
+    name: "fulfill-torture",
+    settings: { max_connections: 200, shared_buffers: "64MB", full_page_writes: false },
+  });
   const received = new Set<string>();
   const receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -86,13 +100,17 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
     LOG_LEVEL: "silent",
   };
   const servers: ServerProcess[] = [];
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: cluster.url, max: 4 }) }) });
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: cluster.url, max: 4 }) }),
+  });
   const history: Entry[] = [];
   const counters = { kills: 0, dbRestarts: 0, faults: 0 };
   let stopping = false;
   try {
     for (let i = 0; i < opts.servers; i++) servers.push(await spawnServer(env));
-    log(`torture: ${servers.length} servers on ${servers.map((s) => s.port).join(", ")}, PostgreSQL on ${cluster.port}`);
+    log(
+      `torture: ${servers.length} servers on ${servers.map((s) => s.port).join(", ")}, PostgreSQL on ${cluster.port}`,
+    );
 
     // The world: one merchant, two shops, one product, orders of several codes each.
     const orders = Array.from({ length: opts.orders }, (_, i) => ({
@@ -114,8 +132,18 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
           name: "Torture",
           country: "ID",
           timezone: "Asia/Jakarta",
-          shops: SHOPS.map((s, i) => ({ shop_id: String(7100000000000000001n + BigInt(i)), third_shop_id: s, name: s })),
-          grants: [{ client_key: "ck_t", scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"], third_shop_ids: [] }],
+          shops: SHOPS.map((s, i) => ({
+            shop_id: String(7100000000000000001n + BigInt(i)),
+            third_shop_id: s,
+            name: s,
+          })),
+          grants: [
+            {
+              client_key: "ck_t",
+              scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"],
+              third_shop_ids: [],
+            },
+          ],
         },
       ],
       products: [
@@ -150,7 +178,12 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
       const res = await fetch(`${server.url}/merchant/oauth/token/`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ client_key: "ck_t", client_secret: "cs_t", merchant_id: MERCHANT, grant_type: "access_token" }).toString(),
+        body: new URLSearchParams({
+          client_key: "ck_t",
+          client_secret: "cs_t",
+          merchant_id: MERCHANT,
+          grant_type: "access_token",
+        }).toString(),
       });
       return ((await res.json()) as { access_token: string }).access_token;
     };
@@ -161,9 +194,25 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
       return live.length > 0 ? pick(live) : null;
     };
 
-    async function call(client: number, op: Op, path: string, body: Record<string, unknown>, auth: string, key: string | null = null): Promise<Entry> {
+    async function call(
+      client: number,
+      op: Op,
+      path: string,
+      body: Record<string, unknown>,
+      auth: string,
+      key: string | null = null,
+    ): Promise<Entry> {
       const target = liveServer();
-      const entry: Entry = { client, op, server: target?.[0] ?? -1, request: body, idempotencyKey: key, start: Date.now(), end: 0, answer: null };
+      const entry: Entry = {
+        client,
+        op,
+        server: target?.[0] ?? -1,
+        request: body,
+        idempotencyKey: key,
+        start: Date.now(),
+        end: 0,
+        answer: null,
+      };
       history.push(entry);
       if (!target) {
         entry.end = Date.now();
@@ -173,11 +222,18 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
       try {
         const res = await fetch(target[1].url + path, {
           method: "POST",
-          headers: { authorization: `Bearer ${auth}`, "content-type": "application/json", ...(key ? { "idempotency-key": key } : {}) },
+          headers: {
+            authorization: `Bearer ${auth}`,
+            "content-type": "application/json",
+            ...(key ? { "idempotency-key": key } : {}),
+          },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(5000),
         });
-        const json = (await res.json()) as { data?: Record<string, unknown>; error?: { code?: string; message?: string; handling?: string } };
+        const json = (await res.json()) as {
+          data?: Record<string, unknown>;
+          error?: { code?: string; message?: string; handling?: string };
+        };
         entry.answer = {
           status: res.status,
           code: json.error?.code ?? null,
@@ -200,14 +256,33 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
         const shop = pick(SHOPS);
         const roll = Math.random();
         if (roll < 0.3) {
-          await call(id, "lookup", "/v2/localservice/saas/fulfill/get_code_item_list/", { merchant_id: MERCHANT, third_shop_id: shop, code_list: [pick(order.items).code] }, token);
+          await call(
+            id,
+            "lookup",
+            "/v2/localservice/saas/fulfill/get_code_item_list/",
+            { merchant_id: MERCHANT, third_shop_id: shop, code_list: [pick(order.items).code] },
+            token,
+          );
         } else if (roll < 0.7) {
           const codes = order.items.filter(() => Math.random() < 0.5).map((i) => i.code);
           if (codes.length === 0) codes.push(pick(order.items).code);
           const key = Math.random() < 0.5 ? randomUUID() : null;
-          const body = { merchant_id: MERCHANT, third_shop_id: shop, shop_order_id: order.shop_order_id, code_list: codes, locale: "en-US" };
+          const body = {
+            merchant_id: MERCHANT,
+            third_shop_id: shop,
+            shop_order_id: order.shop_order_id,
+            code_list: codes,
+            locale: "en-US",
+          };
           for (let attempt = 0; attempt < 3 && !stopping; attempt++) {
-            const e = await call(id, "redeem", "/v2/localservice/saas/fulfill/redeem_code/", body, token, key);
+            const e = await call(
+              id,
+              "redeem",
+              "/v2/localservice/saas/fulfill/redeem_code/",
+              body,
+              token,
+              key,
+            );
             if (e.answer?.code === "0") {
               redeemed.push({ redeemId: String((e.answer.data as { redeem_id: string }).redeem_id), shop });
               break;
@@ -218,15 +293,40 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
           }
         } else if (roll < 0.8 && redeemed.length > 0) {
           const r = pick(redeemed);
-          await call(id, "cancel", "/v2/localservice/saas/fulfill/cancel_redeem/", { merchant_id: MERCHANT, third_shop_id: r.shop, redeem_id: r.redeemId, locale: "en-US" }, token);
+          await call(
+            id,
+            "cancel",
+            "/v2/localservice/saas/fulfill/cancel_redeem/",
+            { merchant_id: MERCHANT, third_shop_id: r.shop, redeem_id: r.redeemId, locale: "en-US" },
+            token,
+          );
         } else if (roll < 0.9) {
-          const e = await call(id, "refund_request", "/platform/after-sales", { merchant_id: MERCHANT, shop_order_id: order.shop_order_id, item_order_ids: [pick(order.items).item_order_id] }, OPERATOR);
+          const e = await call(
+            id,
+            "refund_request",
+            "/platform/after-sales",
+            {
+              merchant_id: MERCHANT,
+              shop_order_id: order.shop_order_id,
+              item_order_ids: [pick(order.items).item_order_id],
+            },
+            OPERATOR,
+          );
           const asId = (e.answer?.data as { after_sale_order_id?: string } | null)?.after_sale_order_id;
           if (asId) pendingAfterSales.push(asId);
         } else if (pendingAfterSales.length > 0) {
-          const asId = pendingAfterSales.splice(Math.floor(Math.random() * pendingAfterSales.length), 1)[0] as string;
+          const asId = pendingAfterSales.splice(
+            Math.floor(Math.random() * pendingAfterSales.length),
+            1,
+          )[0] as string;
           const verb = Math.random() < 0.5 ? "approve" : "close";
-          await call(id, verb === "approve" ? "refund_approve" : "refund_close", `/platform/after-sales/${asId}/${verb}`, { merchant_id: MERCHANT }, OPERATOR);
+          await call(
+            id,
+            verb === "approve" ? "refund_approve" : "refund_close",
+            `/platform/after-sales/${asId}/${verb}`,
+            { merchant_id: MERCHANT },
+            OPERATOR,
+          );
         }
       }
     }
@@ -248,7 +348,7 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
         if (opts.dbRestartEverySeconds > 0 && t - lastRestart >= opts.dbRestartEverySeconds * 1000) {
           lastRestart = t;
           try {
-            cluster.restart("immediate");
+            await cluster.restart("immediate");
             counters.dbRestarts++;
           } catch (err) {
             log(`db restart failed: ${(err as Error).message}`);
@@ -279,14 +379,28 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
     // Let everything settle: servers up, database up, the relay delivering.
     for (const s of servers) if (!s.alive) await spawnServer(env, s).catch(() => undefined);
     for (const s of servers) await waitHealthy(s.url, 60_000);
-    const eventCount = async () => Number((await db.selectFrom("outbox").select((eb) => eb.fn.countAll().as("n")).executeTakeFirst())?.n ?? 0);
+    const eventCount = async () =>
+      Number(
+        (
+          await db
+            .selectFrom("outbox")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .executeTakeFirst()
+        )?.n ?? 0,
+      );
     const until = Date.now() + 60_000;
-    while (Date.now() < until && received.size < (await eventCount())) await new Promise((r) => setTimeout(r, 500));
+    while (Date.now() < until && received.size < (await eventCount()))
+      await new Promise((r) => setTimeout(r, 500));
 
     const violations = await check({ db, history, received });
     const answers: Record<string, number> = {};
     for (const e of history) {
-      const k = e.answer === null ? "no answer" : e.answer.code === "0" ? `${e.op}: success` : `${e.op}: ${e.answer.status} ${e.answer.message}`;
+      const k =
+        e.answer === null
+          ? "no answer"
+          : e.answer.code === "0"
+            ? `${e.op}: success`
+            : `${e.op}: ${e.answer.status} ${e.answer.message}`;
       answers[k] = (answers[k] ?? 0) + 1;
     }
     return {
@@ -306,7 +420,7 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
     for (const s of servers) await killHard(s);
     await db.destroy().catch(() => undefined);
     await new Promise((r) => receiver.close(r));
-    cluster.destroy();
+    await cluster.destroy();
   }
 }
 

@@ -19,7 +19,13 @@ describe.runIf(process.env.DATABASE_URL)("torture (short)", () => {
       faultEverySeconds: 2,
       log: () => undefined,
     });
-    console.log(JSON.stringify({ ...result, details: result.details.map((d) => `${d.property}: ${d.detail}`) }, null, 1));
+    console.log(
+      JSON.stringify(
+        { ...result, details: result.details.map((d) => `${d.property}: ${d.detail}`) },
+        null,
+        1,
+      ),
+    );
     expect(result.kills).toBeGreaterThanOrEqual(3);
     expect(result.db_restarts).toBeGreaterThanOrEqual(1);
     expect(result.operations).toBeGreaterThan(500);
