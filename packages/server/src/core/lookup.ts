@@ -6,7 +6,7 @@ import type { RowId } from "../domain/catalogue.js";
 import { itemRedemptionStatus } from "../domain/item-state.js";
 import type { FulfillStatus } from "../domain/status.js";
 import { type UsageReminder, usageReminder } from "../domain/usage-reminder.js";
-import type { BusinessClock, FulfillmentReads, FulfillmentStore, ReadContext } from "./ports.js";
+import type { BusinessClock, CodeItems, FulfillmentStore, ReadContext } from "./ports.js";
 import type { ExecutionOrderRecord, ProductRecord, SubOrderRecord, VoucherRecord } from "./records.js";
 import { describeError } from "./result.js";
 
@@ -77,21 +77,23 @@ export function localizedName(product: ProductRecord, locale: string): string {
   return match ? (names[match] as string) : product.name;
 }
 
-/** Reads everything the views of these vouchers need, in the order of the seed's dependencies. */
+/**
+ * Builds the views of these vouchers from their records (read with them in one round trip),
+ * stage by stage in the order of the seed's dependencies: each stage's fault fails it there.
+ */
 async function buildViews(
   deps: LookupDeps,
-  reads: FulfillmentReads,
   scope: LookupScope,
-  vouchers: VoucherRecord[],
+  items: CodeItems,
+  vouchers: readonly VoucherRecord[],
   ctx: (fault: string) => ReadContext,
   orderRead: () => Promise<unknown>,
 ): Promise<CodeView[]> {
   await read("G14", orderRead);
-  const itemIds = vouchers.map((v) => v.itemOrderId);
   const { executions, subs, snapshots } = await read("G15", async () => ({
-    executions: await reads.executionOrders(itemIds, ctx("query.sub_order")),
-    subs: await reads.subOrders(itemIds, ctx("query.sub_order")),
-    snapshots: await reads.shopSnapshots(itemIds, ctx("query.sub_order")),
+    executions: items.executionOrders(ctx("query.sub_order")),
+    subs: items.subOrders(ctx("query.sub_order")),
+    snapshots: items.shopSnapshots(ctx("query.sub_order")),
   }));
   const productIds = [...new Set(vouchers.map((v) => v.productId))];
   const products = await read("G18", () => deps.store.replica.products(productIds, ctx("query.product")));
@@ -140,45 +142,58 @@ async function buildViews(
   });
 }
 
-function sortByRequest(vouchers: VoucherRecord[], codes: readonly string[]): VoucherRecord[] {
+function sortByRequest(vouchers: readonly VoucherRecord[], codes: readonly string[]): VoucherRecord[] {
   const position = new Map(codes.map((c, i) => [c, i]));
   return [...vouchers].sort((a, b) => (position.get(a.code) ?? 0) - (position.get(b.code) ?? 0));
 }
 
-/** Typed codes: first read (may lag), then the codes re-read from the primary so the status is fresh. */
+/**
+ * Typed codes: a first read that may lag (the replica), then the codes re-read from the primary
+ * with their records so the status is fresh. Without a replica the first read is the primary's
+ * own: one read serves both stages (both fault points still fail it, in their order).
+ */
 export async function lookupByCodes(
   deps: LookupDeps,
   scope: LookupScope,
   codes: readonly string[],
 ): Promise<LookupOutcome> {
   const ctx = (fault: string): ReadContext => ({ merchantId: scope.merchantId, fault });
+  const primary = deps.store.primary;
+  const separateReplica = deps.store.replica !== primary;
   try {
-    const first = await read("G13", () =>
-      deps.store.replica.vouchersByCodes(scope.merchantId, codes, ctx("query.certificate")),
-    );
-    if (first.length === 0) return { ok: false, row: "G5", cause: "no voucher for the typed codes" };
-    if (new Set(first.map((v) => v.shopOrderId)).size > 1) {
-      return { ok: false, row: "G1", cause: "the typed codes belong to more than one shop order" };
+    const oneShopOrder = (
+      vouchers: readonly VoucherRecord[],
+    ): { ok: false; row: RowId; cause: string } | null => {
+      if (vouchers.length === 0) return { ok: false, row: "G5", cause: "no voucher for the typed codes" };
+      if (new Set(vouchers.map((v) => v.shopOrderId)).size > 1) {
+        return { ok: false, row: "G1", cause: "the typed codes belong to more than one shop order" };
+      }
+      return null;
+    };
+    let items: CodeItems;
+    if (separateReplica) {
+      const first = await read("G13", () =>
+        deps.store.replica.vouchersByCodes(scope.merchantId, codes, ctx("query.certificate")),
+      );
+      const refused = oneShopOrder(first);
+      if (refused) return refused;
+      items = await read("G16", () =>
+        primary.itemsByCodes(scope.merchantId, codes, ctx("query.master_requery")),
+      );
+    } else {
+      items = await read("G13", () =>
+        primary.itemsByCodes(scope.merchantId, codes, ctx("query.certificate")),
+      );
+      const refused = oneShopOrder(items.vouchers);
+      if (refused) return refused;
+      await read("G16", async () => items.servedRead(ctx("query.master_requery")));
     }
-    const fresh = await read("G16", () =>
-      deps.store.primary.vouchersByCodes(scope.merchantId, codes, ctx("query.master_requery")),
-    );
-    if (fresh.length === 0)
-      return { ok: false, row: "G5", cause: "no voucher for the typed codes on the primary" };
+    const fresh = items.vouchers;
+    const refused = oneShopOrder(fresh);
+    if (refused) return { ...refused, cause: `${refused.cause} on the primary` };
     const shopOrderId = (fresh[0] as VoucherRecord).shopOrderId;
-    if (fresh.some((v) => v.shopOrderId !== shopOrderId)) {
-      return { ok: false, row: "G1", cause: "the typed codes belong to more than one shop order" };
-    }
-    const views = await buildViews(
-      deps,
-      deps.store.primary,
-      scope,
-      sortByRequest(fresh, codes),
-      ctx,
-      async () => {
-        await deps.store.primary.shopOrder(scope.merchantId, shopOrderId, ctx("query.order"));
-        await deps.store.primary.afterSaleOrdersOfOrder(shopOrderId, ctx("query.order"));
-      },
+    const views = await buildViews(deps, scope, items, sortByRequest(fresh, codes), ctx, async () =>
+      items.servedRead(ctx("query.order")),
     );
     const usable = views.filter((v) => v.usableHere);
     if (usable.length === 0)
@@ -200,9 +215,10 @@ const SPENT_OR_AFTER_SALE: ReadonlySet<FulfillStatus> = new Set([
 export async function lookupByQr(deps: LookupDeps, scope: LookupScope, qr: QrClaims): Promise<LookupOutcome> {
   const ctx = (fault: string): ReadContext => ({ merchantId: scope.merchantId, fault });
   try {
-    const vouchers = await read("G13", () =>
-      deps.store.primary.vouchersByShopOrder(scope.merchantId, qr.shopOrderId, ctx("query.certificate")),
+    const items = await read("G13", () =>
+      deps.store.primary.itemsByShopOrder(scope.merchantId, qr.shopOrderId, ctx("query.certificate")),
     );
+    const vouchers = items.vouchers;
     if (vouchers.length === 0)
       return {
         ok: false,
@@ -210,9 +226,8 @@ export async function lookupByQr(deps: LookupDeps, scope: LookupScope, qr: QrCla
         cause: `shop order ${qr.shopOrderId} has no vouchers for this merchant`,
       };
     let spentBy: string | null = null;
-    const views = await buildViews(deps, deps.store.primary, scope, vouchers, ctx, async () => {
-      await deps.store.primary.shopOrder(scope.merchantId, qr.shopOrderId, ctx("query.order"));
-      await deps.store.primary.afterSaleOrdersOfOrder(qr.shopOrderId, ctx("query.order"));
+    const views = await buildViews(deps, scope, items, vouchers, ctx, async () => {
+      items.servedRead(ctx("query.order"));
       const since = await deps.store.primary.redemptionsOfOrderSince(
         qr.shopOrderId,
         qr.iat,

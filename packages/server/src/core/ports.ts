@@ -27,7 +27,31 @@ export interface ReadContext {
   readonly fault: string | null;
 }
 
+/**
+ * The items of some codes with every record a lookup or a redeem reads of them (voucher,
+ * execution order, sub-fulfillment order, shop snapshot, the shop order), fetched in one round
+ * trip. The records other than the vouchers are handed out by accessors that name their own
+ * dependency: an armed fault for it fails there, when the core reaches that stage, so the
+ * contract's order of checks holds although the SQL ran once. A real failure of the one query
+ * fails the first read (the vouchers).
+ */
+export interface CodeItems {
+  readonly vouchers: readonly VoucherRecord[];
+  /**
+   * Another dependency this one query served (the shop order, joined; the primary re-read of
+   * typed codes when there is no replica): throws when its fault point is armed.
+   */
+  servedRead(ctx: ReadContext): void;
+  executionOrders(ctx: ReadContext): ExecutionOrderRecord[];
+  subOrders(ctx: ReadContext): SubOrderRecord[];
+  shopSnapshots(ctx: ReadContext): ShopSnapshot[];
+}
+
 export interface FulfillmentReads {
+  /** The vouchers of these codes of this merchant with their records (see CodeItems). */
+  itemsByCodes(merchantId: string, codes: readonly string[], ctx: ReadContext): Promise<CodeItems>;
+  /** The vouchers of a shop order of this merchant, in item id order, with their records. */
+  itemsByShopOrder(merchantId: string, shopOrderId: string, ctx: ReadContext): Promise<CodeItems>;
   merchant(merchantId: string, ctx: ReadContext): Promise<MerchantRecord | null>;
   shopByThirdId(merchantId: string, thirdShopId: string, ctx: ReadContext): Promise<ShopRecord | null>;
   vouchersByCodes(merchantId: string, codes: readonly string[], ctx: ReadContext): Promise<VoucherRecord[]>;
@@ -86,7 +110,16 @@ export interface VoucherRedemptionFields {
   readonly redeemTime: number | null;
 }
 
+/** A read or write lost to a concurrent writer (a serialization failure under REPEATABLE READ). */
+export class ConcurrentWriteLost extends Error {}
+
 export interface FulfillmentTx extends FulfillmentReads {
+  /**
+   * itemsByCodes that also row-locks the vouchers, in item id order (every writer locks vouchers
+   * first and in that order, so writers never deadlock). Under REPEATABLE READ a voucher a
+   * concurrent writer changed after this transaction's snapshot fails with a serialization error.
+   */
+  itemsByCodesForUpdate(merchantId: string, codes: readonly string[], ctx: ReadContext): Promise<CodeItems>;
   /** Row-locks the vouchers in item id order; every writer takes these first, so writers never deadlock. */
   lockVouchers(itemOrderIds: readonly string[]): Promise<void>;
   /** Conditional versioned updates; each returns how many records moved (fewer = a concurrent writer won). */

@@ -6,7 +6,14 @@ import type { RowId } from "../domain/catalogue.js";
 import { REDEMPTION_SOURCE } from "../domain/status.js";
 import type { UsageRules } from "../domain/usable-time.js";
 import { executionCheck, subOrderCheck, voucherCheck } from "./item-checks.js";
-import type { BusinessClock, ConditionalMove, FulfillmentStore, IdSource, ReadContext } from "./ports.js";
+import {
+  type BusinessClock,
+  ConcurrentWriteLost,
+  type ConditionalMove,
+  type FulfillmentStore,
+  type IdSource,
+  type ReadContext,
+} from "./ports.js";
 import type { ProductRecord, VoucherRecord } from "./records.js";
 import { describeError, fail, ok, type Result } from "./result.js";
 
@@ -59,6 +66,8 @@ async function stage<T>(row: RowId, work: () => Promise<T> | T): Promise<T> {
     return await work();
   } catch (err) {
     if (err instanceof StageFailure) throw err;
+    // Lost to a concurrent writer at any stage: the optimistic-lock row, whatever was being read.
+    if (err instanceof ConcurrentWriteLost) throw new StageFailure("R34", describeError(err));
     throw new StageFailure(row, describeError(err));
   }
 }
@@ -117,9 +126,12 @@ async function runRedeem(
     return await deps.store.transaction(
       async (tx) => {
         began = true;
-        const vouchers = await stage("R13", () =>
-          tx.vouchersByCodes(merchantId, cmd.codes, ctx("redeem.voucher_read")),
+        // The vouchers, locked in item id order, with their other records: one round trip. The
+        // other records are handed out stage by stage below, each stage failing on its own fault.
+        const items = await stage("R13", () =>
+          tx.itemsByCodesForUpdate(merchantId, cmd.codes, ctx("redeem.voucher_read")),
         );
+        const vouchers = items.vouchers;
         const byCode = new Map<string, VoucherRecord>();
         for (const v of vouchers) if (v.shopOrderId === cmd.shopOrderId) byCode.set(v.code, v);
         if (byCode.size < cmd.codes.length) {
@@ -148,9 +160,7 @@ async function runRedeem(
           if (row) throw new StageFailure(row, `code ${v.code.slice(0, 4)}… voucher ${v.status}`);
         }
 
-        const executions = await stage("R20", () =>
-          tx.executionOrders(itemIds, ctx("redeem.exec_order_read")),
-        );
+        const executions = await stage("R20", () => items.executionOrders(ctx("redeem.exec_order_read")));
         const execById = new Map(executions.map((e) => [e.itemOrderId, e]));
         for (const id of itemIds) {
           const e = execById.get(id);
@@ -159,12 +169,10 @@ async function runRedeem(
           if (row) throw new StageFailure(row, `item ${id} execution order ${e.status}`);
         }
 
-        const subs = await stage("R26", () => tx.subOrders(itemIds, ctx("redeem.sub_order_read")));
+        const subs = await stage("R26", () => items.subOrders(ctx("redeem.sub_order_read")));
         const subById = new Map(subs.map((s) => [s.itemOrderId, s]));
         if (subs.length < itemIds.length) throw new StageFailure("R26", "a sub-fulfillment order is missing");
-        const snapshots = await stage("R27", () =>
-          tx.shopSnapshots(itemIds, ctx("redeem.shop_snapshot_read")),
-        );
+        const snapshots = await stage("R27", () => items.shopSnapshots(ctx("redeem.shop_snapshot_read")));
         const snapshotById = new Map(snapshots.map((s) => [s.itemOrderId, s]));
         for (const id of itemIds) {
           const s = subById.get(id);
@@ -190,7 +198,6 @@ async function runRedeem(
             toStatus: "FINISH",
           }));
         const outcome = await stage("R34", async () => {
-          await tx.lockVouchers(itemIds);
           return tx.commitRedemption(
             {
               vouchers: moves(ordered),

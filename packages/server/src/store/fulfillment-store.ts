@@ -3,18 +3,20 @@
  * code runs on PGlite and PostgreSQL.
  */
 import { type Kysely, sql, type Transaction } from "kysely";
-import type {
-  ConditionalMove,
-  FaultPoints,
-  FulfillmentReads,
-  FulfillmentStore,
-  FulfillmentTx,
-  IssuedItem,
-  ReadContext,
-  RedemptionCommit,
-  RedemptionPageQuery,
-  TransactionOptions,
-  VoucherRedemptionFields,
+import {
+  type CodeItems,
+  ConcurrentWriteLost,
+  type ConditionalMove,
+  type FaultPoints,
+  type FulfillmentReads,
+  type FulfillmentStore,
+  type FulfillmentTx,
+  type IssuedItem,
+  type ReadContext,
+  type RedemptionCommit,
+  type RedemptionPageQuery,
+  type TransactionOptions,
+  type VoucherRedemptionFields,
 } from "../core/ports.js";
 import type {
   AfterSaleOrderRecord,
@@ -180,6 +182,56 @@ class KyselyReads implements FulfillmentReads {
         ? { shopId: r.shop_id, merchantId: r.merchant_id, thirdShopId: r.third_shop_id, name: r.name }
         : null;
     });
+  }
+
+  itemsByCodes(merchantId: string, codes: readonly string[], ctx: ReadContext): Promise<CodeItems> {
+    return this.itemsQuery(merchantId, { codes }, ctx, false);
+  }
+
+  itemsByShopOrder(merchantId: string, shopOrderId: string, ctx: ReadContext): Promise<CodeItems> {
+    return this.itemsQuery(merchantId, { shopOrderId }, ctx, false);
+  }
+
+  /** One query for the vouchers and their records (CodeItems); `lock` row-locks the vouchers. */
+  protected async itemsQuery(
+    merchantId: string,
+    of: { codes: readonly string[] } | { shopOrderId: string },
+    ctx: ReadContext,
+    lock: boolean,
+  ): Promise<CodeItems> {
+    this.check(ctx);
+    if ("codes" in of && of.codes.length === 0) return new JoinedItems([], this.faults);
+    let query = this.db
+      .selectFrom("vouchers as v")
+      .leftJoin("execution_orders as x", "x.item_order_id", "v.item_order_id")
+      .leftJoin("sub_fulfillment_orders as s", "s.item_order_id", "v.item_order_id")
+      .leftJoin("shop_snapshots as ss", "ss.item_order_id", "v.item_order_id")
+      .leftJoin("shop_orders as o", "o.shop_order_id", "v.shop_order_id")
+      .selectAll("v")
+      .select([
+        "x.status as x_status",
+        "x.start_time as x_start_time",
+        "x.end_time as x_end_time",
+        "x.version as x_version",
+        "s.status as s_status",
+        "s.version as s_version",
+        "ss.third_shop_ids as ss_third_shop_ids",
+        "o.shop_order_id as o_shop_order_id",
+      ])
+      .where("v.merchant_id", "=", merchantId);
+    query =
+      "codes" in of
+        ? query.where("v.code", "in", of.codes)
+        : query.where("v.shop_order_id", "=", of.shopOrderId);
+    query = query.orderBy("v.item_order_id");
+    if (!lock) return new JoinedItems(await query.execute(), this.faults);
+    try {
+      return new JoinedItems(await query.forUpdate("v").execute(), this.faults);
+    } catch (err) {
+      // 40001: a voucher changed by a writer that committed after this transaction's snapshot.
+      if ((err as { code?: unknown }).code === "40001") throw new ConcurrentWriteLost((err as Error).message);
+      throw err;
+    }
   }
 
   async vouchersByCodes(
@@ -446,6 +498,68 @@ class KyselyReads implements FulfillmentReads {
 
 type MoveTable = "vouchers" | "execution_orders" | "sub_fulfillment_orders";
 
+type JoinedRow = VoucherRow & {
+  x_status: string | null;
+  x_start_time: string | null;
+  x_end_time: string | null;
+  x_version: number | null;
+  s_status: string | null;
+  s_version: number | null;
+  ss_third_shop_ids: string[] | null;
+  o_shop_order_id: string | null;
+};
+
+/** The rows of itemsByCodes, handed out stage by stage (see CodeItems). */
+class JoinedItems implements CodeItems {
+  readonly vouchers: VoucherRecord[];
+
+  constructor(
+    private readonly rows: readonly JoinedRow[],
+    private readonly faults: FaultPoints,
+  ) {
+    this.vouchers = rows.map(toVoucher);
+  }
+
+  #check(ctx: ReadContext): void {
+    if (ctx.fault && this.faults.fires(ctx.fault, ctx.merchantId)) throw new DependencyUnavailable(ctx.fault);
+  }
+
+  servedRead(ctx: ReadContext): void {
+    this.#check(ctx);
+  }
+
+  executionOrders(ctx: ReadContext): ExecutionOrderRecord[] {
+    this.#check(ctx);
+    return this.rows
+      .filter((r) => r.x_status !== null)
+      .map((r) => ({
+        itemOrderId: r.item_order_id,
+        status: r.x_status as FulfillStatus,
+        startTime: num(r.x_start_time),
+        endTime: num(r.x_end_time),
+        version: Number(r.x_version),
+      }));
+  }
+
+  subOrders(ctx: ReadContext): SubOrderRecord[] {
+    this.#check(ctx);
+    return this.rows
+      .filter((r) => r.s_status !== null)
+      .map((r) => ({
+        itemOrderId: r.item_order_id,
+        status: r.s_status as FulfillStatus,
+        version: Number(r.s_version),
+      }));
+  }
+
+  shopSnapshots(ctx: ReadContext): ShopSnapshot[] {
+    this.#check(ctx);
+    return this.rows
+      .filter((r) => r.ss_third_shop_ids !== null)
+      .map((r) => ({ itemOrderId: r.item_order_id, thirdShopIds: r.ss_third_shop_ids as string[] }));
+  }
+}
+
 class KyselyTx extends KyselyReads implements FulfillmentTx {
   /** Rule data (products, holidays, shops) may come from the cache; records of state never do. */
   constructor(
@@ -454,6 +568,10 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
     cache: ReadCache | null,
   ) {
     super(db, faults, cache);
+  }
+
+  itemsByCodesForUpdate(merchantId: string, codes: readonly string[], ctx: ReadContext): Promise<CodeItems> {
+    return this.itemsQuery(merchantId, { codes }, ctx, true);
   }
 
   async lockVouchers(itemOrderIds: readonly string[]): Promise<void> {

@@ -168,9 +168,7 @@ export class WorldWriteTx {
       .execute();
   }
 
-  async productForOrder(
-    productId: string,
-  ): Promise<
+  async productForOrder(productId: string): Promise<
     | {
         merchant_id: string;
         valid_from: number | null;
@@ -274,12 +272,10 @@ export class WorldWriteTx {
       .insertInto("sub_fulfillment_orders")
       .values({ item_order_id: itemOrderId, status: rows.subStatus })
       .onConflict((oc) =>
-        oc
-          .column("item_order_id")
-          .doUpdateSet((eb) => ({
-            status: rows.subStatus,
-            version: eb("sub_fulfillment_orders.version", "+", 1),
-          })),
+        oc.column("item_order_id").doUpdateSet((eb) => ({
+          status: rows.subStatus,
+          version: eb("sub_fulfillment_orders.version", "+", 1),
+        })),
       )
       .execute();
     await this.db
