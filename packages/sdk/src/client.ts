@@ -5,19 +5,19 @@
  * `refresh_qr` and `none` are thrown at once as their own error classes.
  */
 import { randomUUID } from "node:crypto";
-import { findRow } from "./catalogue.js";
 import type { Handling } from "./catalogue.generated.js";
+import { findRow } from "./catalogue.js";
 import {
   AuthError,
-  ERROR_CLASS_BY_HANDLING,
   type Endpoint,
+  ERROR_CLASS_BY_HANDLING,
   RateLimitedError,
   TransportError,
   TtlsError,
 } from "./errors.js";
 import { postOnce, type RawAnswer, retryAfterMs, sleep } from "./http.js";
 import { createTokenSource, type TokenSource } from "./tokens.js";
-import { type CodeItem, RedemptionSource, RedemptionStatus, type RedeemRecord } from "./types.js";
+import { type CodeItem, type RedeemRecord, RedemptionSource, RedemptionStatus } from "./types.js";
 
 export const PATHS = {
   query: "/v2/localservice/saas/fulfill/get_code_item_list/",
@@ -127,7 +127,7 @@ export interface CancelResult {
 export interface RecordsParams extends CallOptions {
   /** Only this shop's redemptions (default: all of the merchant's). */
   thirdShopId?: string;
-  /** Unix seconds, inclusive window of redeem_time. */
+  /** Unix seconds: redeem_time in [startTime, endTime) (end exclusive). */
   startTime: number;
   endTime: number;
   /** `"0"` (default) for the first page, then the `cursor` of the previous page. */
@@ -213,10 +213,14 @@ export function createClient(options: ClientOptions): FulfillClient {
       answer.headers.get("x-tt-logid");
     if (answer.status === 200 && err && typeof err === "object" && err.code === "0") return null;
     const data =
-      answer.json.data && typeof answer.json.data === "object" ? (answer.json.data as Record<string, unknown>) : {};
-    const code = err && typeof err === "object" && err.code !== undefined ? String(err.code) : `http_${answer.status}`;
+      answer.json.data && typeof answer.json.data === "object"
+        ? (answer.json.data as Record<string, unknown>)
+        : {};
+    const code =
+      err && typeof err === "object" && err.code !== undefined ? String(err.code) : `http_${answer.status}`;
     const message = err && typeof err === "object" && typeof err.message === "string" ? err.message : code;
-    const wireDescription = err && typeof err === "object" && typeof err.description === "string" ? err.description : undefined;
+    const wireDescription =
+      err && typeof err === "object" && typeof err.description === "string" ? err.description : undefined;
     const wireHandling = err && typeof err === "object" ? (err.handling as Handling | undefined) : undefined;
     const row = findRow(endpoint, code, message, wireDescription);
     const base = {
@@ -274,7 +278,11 @@ export function createClient(options: ClientOptions): FulfillClient {
         fetch: fetchImpl,
       });
       const error = errorOf(endpoint, answer);
-      if (!error) return { data: (answer.json.data ?? {}) as Record<string, unknown>, logId: String(answer.json.error.log_id) };
+      if (!error)
+        return {
+          data: (answer.json.data ?? {}) as Record<string, unknown>,
+          logId: String(answer.json.error.log_id),
+        };
       if (error instanceof AuthError && authTry === 0) {
         const renewed = await tokens.renewAfterRejection(token, policy.signal);
         if (renewed) {

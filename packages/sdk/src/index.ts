@@ -35,10 +35,10 @@ export { TOKEN_PATH } from "./tokens.js";
 export {
   type CodeCannotUseEntry,
   type CodeItem,
+  type RedeemRecord,
   RedemptionSource,
   type RedemptionSourceValue,
   RedemptionStatus,
   type RedemptionStatusValue,
-  type RedeemRecord,
   type TokenPair,
 } from "./types.js";

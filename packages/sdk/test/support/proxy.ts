@@ -12,6 +12,8 @@ export interface Hit {
   readonly path: string;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
+  /** Date.now() when the request arrived. */
+  readonly at: number;
   /** The upstream status; 0 while held or when the proxy never forwarded it. */
   status: number;
   /** The upstream answer (also for a dropped reply: what the client never saw). */
@@ -54,6 +56,7 @@ export async function startProxy(target: string): Promise<Proxy> {
         path,
         headers: req.headers,
         body: body.toString("utf8"),
+        at: Date.now(),
         status: 0,
         answer: "",
         dropped: false,
@@ -79,7 +82,8 @@ export async function startProxy(target: string): Promise<Proxy> {
             }
             const out: http.OutgoingHttpHeaders = {};
             for (const [k, v] of Object.entries(upRes.headers)) {
-              if (!["connection", "transfer-encoding", "keep-alive", "content-length"].includes(k)) out[k] = v;
+              if (!["connection", "transfer-encoding", "keep-alive", "content-length"].includes(k))
+                out[k] = v;
             }
             out["content-length"] = answer.length;
             res.writeHead(upRes.statusCode ?? 502, out);

@@ -65,7 +65,19 @@ export function isValidTimeZone(timeZone: string): boolean {
 }
 
 /** The wall-clock date, ISO weekday and minute of day of a Unix time in a timezone. */
+/** The last answer per time zone: under load many requests ask about the same second. */
+const lastLocalTime = new Map<string, { at: number; local: LocalTime }>();
+
 export function localTime(unixSeconds: number, timeZone: string): LocalTime {
+  const last = lastLocalTime.get(timeZone);
+  if (last && last.at === unixSeconds) return last.local;
+  const local = computeLocalTime(unixSeconds, timeZone);
+  if (lastLocalTime.size > 1000) lastLocalTime.clear();
+  lastLocalTime.set(timeZone, { at: unixSeconds, local });
+  return local;
+}
+
+function computeLocalTime(unixSeconds: number, timeZone: string): LocalTime {
   const parts = formatterFor(timeZone).formatToParts(new Date(unixSeconds * 1000));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const year = get("year");

@@ -2,7 +2,7 @@
  * The core's ports on Kysely: the only code that touches the fulfillment tables. The same
  * code runs on PGlite and PostgreSQL.
  */
-import { type Kysely, sql, type Transaction } from "kysely";
+import { CompiledQuery, type Kysely, sql, type Transaction } from "kysely";
 import {
   type CodeItems,
   ConcurrentWriteLost,
@@ -201,32 +201,16 @@ class KyselyReads implements FulfillmentReads {
   ): Promise<CodeItems> {
     this.check(ctx);
     if ("codes" in of && of.codes.length === 0) return new JoinedItems([], this.faults);
-    let query = this.db
-      .selectFrom("vouchers as v")
-      .leftJoin("execution_orders as x", "x.item_order_id", "v.item_order_id")
-      .leftJoin("sub_fulfillment_orders as s", "s.item_order_id", "v.item_order_id")
-      .leftJoin("shop_snapshots as ss", "ss.item_order_id", "v.item_order_id")
-      .leftJoin("shop_orders as o", "o.shop_order_id", "v.shop_order_id")
-      .selectAll("v")
-      .select([
-        "x.status as x_status",
-        "x.start_time as x_start_time",
-        "x.end_time as x_end_time",
-        "x.version as x_version",
-        "s.status as s_status",
-        "s.version as s_version",
-        "ss.third_shop_ids as ss_third_shop_ids",
-        "o.shop_order_id as o_shop_order_id",
-      ])
-      .where("v.merchant_id", "=", merchantId);
-    query =
-      "codes" in of
-        ? query.where("v.code", "in", of.codes)
-        : query.where("v.shop_order_id", "=", of.shopOrderId);
-    query = query.orderBy("v.item_order_id");
-    if (!lock) return new JoinedItems(await query.execute(), this.faults);
+    // Written out once (no query builder per request): this is the hottest read of the system.
+    const where = "codes" in of ? "v.code = ANY($2::char(12)[])" : "v.shop_order_id = $2::bigint";
+    const param = "codes" in of ? [...of.codes] : of.shopOrderId;
+    const query = CompiledQuery.raw(
+      `${ITEMS_SELECT} WHERE v.merchant_id = $1::bigint AND ${where} ORDER BY v.item_order_id${lock ? " FOR UPDATE OF v" : ""}`,
+      [merchantId, param],
+    );
+    if (!lock) return new JoinedItems((await this.db.executeQuery<JoinedRow>(query)).rows, this.faults);
     try {
-      return new JoinedItems(await query.forUpdate("v").execute(), this.faults);
+      return new JoinedItems((await this.db.executeQuery<JoinedRow>(query)).rows, this.faults);
     } catch (err) {
       // 40001: a voucher changed by a writer that committed after this transaction's snapshot.
       if ((err as { code?: unknown }).code === "40001") throw new ConcurrentWriteLost((err as Error).message);
@@ -497,6 +481,15 @@ class KyselyReads implements FulfillmentReads {
 }
 
 type MoveTable = "vouchers" | "execution_orders" | "sub_fulfillment_orders";
+
+const ITEMS_SELECT = `SELECT v.*, x.status AS x_status, x.start_time AS x_start_time, x.end_time AS x_end_time,
+  x.version AS x_version, s.status AS s_status, s.version AS s_version, ss.third_shop_ids AS ss_third_shop_ids,
+  o.shop_order_id AS o_shop_order_id
+FROM vouchers v
+LEFT JOIN execution_orders x ON x.item_order_id = v.item_order_id
+LEFT JOIN sub_fulfillment_orders s ON s.item_order_id = v.item_order_id
+LEFT JOIN shop_snapshots ss ON ss.item_order_id = v.item_order_id
+LEFT JOIN shop_orders o ON o.shop_order_id = v.shop_order_id`;
 
 type JoinedRow = VoucherRow & {
   x_status: string | null;
