@@ -317,7 +317,7 @@ export function createClient(options: ClientOptions): FulfillClient {
         }
         const again =
           err instanceof TransportError
-            ? retryTransport
+            ? retryTransport || err.endpoint === "token" // a failed token exchange sent nothing yet
             : !(err instanceof AuthError) && retryOn.includes(err.handling);
         if (again) {
           await backoff(attempt, policy.signal);
@@ -426,6 +426,12 @@ export function createClient(options: ClientOptions): FulfillClient {
         continue;
       }
       if (failure instanceof AuthError) throw failure;
+      if (failure instanceof TransportError && failure.endpoint === "token") {
+        // The token exchange failed: the redeem was never sent, so it is safe to send again.
+        if (attempts >= policy.maxAttempts) throw failure;
+        await backoff(attempts, policy.signal);
+        continue;
+      }
       if (failure.handling === "retry" && !(failure instanceof TransportError)) {
         if (attempts >= policy.maxAttempts) throw failure;
         await backoff(attempts, policy.signal);

@@ -4,7 +4,7 @@ import { testDatabases } from "../../server/test/support/databases.js";
 import { QUERY, REDEEM, startTestServer, type TestServer } from "../../server/test/support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../../server/test/support/world.js";
 import { createClient, type FulfillClient, RateLimitedError } from "../src/index.js";
-import { type Proxy, startProxy } from "./support/proxy.js";
+import { type RecordingProxy, startProxy } from "./support/proxy.js";
 
 const P = "7200000000000000501";
 const lookupOrder = order({ productId: P, items: [{ status: "WAIT_FULFILL" }] });
@@ -13,7 +13,7 @@ const redeemOrders = [1, 2, 3].map(() => order({ productId: P, items: [{ status:
 for (const database of testDatabases()) {
   describe(`SDK and 429 on ${database.name}`, () => {
     let t: TestServer;
-    let proxy: Proxy;
+    let proxy: RecordingProxy;
     let client: FulfillClient;
     const world = baseWorld();
     world.products = [product(P)];

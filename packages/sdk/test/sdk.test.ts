@@ -30,7 +30,7 @@ import {
   TransportError,
   TtlsError,
 } from "../src/index.js";
-import { type Proxy, startProxy } from "./support/proxy.js";
+import { type RecordingProxy, startProxy } from "./support/proxy.js";
 
 const P = "7200000000000000301";
 const RECORDS = PATHS.records;
@@ -58,7 +58,7 @@ for (const database of testDatabases()) {
     world.orders = Object.values(orders).map((o) => o.order);
 
     let t: TestServer;
-    let proxy: Proxy;
+    let proxy: RecordingProxy;
     let client: FulfillClient;
 
     beforeAll(async () => {

@@ -8,7 +8,7 @@ import { testDatabases } from "../../server/test/support/databases.js";
 import { QUERY, startTestServer, type TestServer } from "../../server/test/support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../../server/test/support/world.js";
 import { AuthError, createClient, TOKEN_PATH } from "../src/index.js";
-import { type Proxy, startProxy } from "./support/proxy.js";
+import { type RecordingProxy, startProxy } from "./support/proxy.js";
 
 const P = "7200000000000000401";
 const TTL = 600;
@@ -17,7 +17,7 @@ const o = order({ productId: P, items: [{ status: "WAIT_FULFILL" }] });
 for (const database of testDatabases()) {
   describe(`SDK tokens on ${database.name}`, () => {
     let t: TestServer;
-    let proxy: Proxy;
+    let proxy: RecordingProxy;
     const world = baseWorld();
     world.products = [product(P)];
     world.orders = [o.order];

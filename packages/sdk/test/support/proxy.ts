@@ -21,7 +21,7 @@ export interface Hit {
   dropped: boolean;
 }
 
-export interface Proxy {
+export interface RecordingProxy {
   readonly url: string;
   readonly hits: Hit[];
   count(path: string): number;
@@ -33,7 +33,7 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(target: string): Promise<Proxy> {
+export async function startProxy(target: string): Promise<RecordingProxy> {
   const upstream = new URL(target);
   const hits: Hit[] = [];
   const drops = new Map<string, number>();

@@ -87,6 +87,18 @@ async function migratePostgres(url: string): Promise<void> {
   }
 }
 
+const PREPARED = /^\/\*ps:([a-z_]+)\*\//;
+
+/**
+ * Marks a hot statement whose text never varies (its values are all parameters) as a named
+ * prepared statement on PostgreSQL: parsed and planned once per connection instead of on every
+ * call. Only constant texts may carry it: each name is kept by every connection for its life.
+ * PGlite ignores the mark (a comment).
+ */
+export function preparedAs(name: string): string {
+  return `/*ps:${name}*/ `;
+}
+
 /**
  * A client whose query timed out still waits for that query's answer, so every later query
  * on it would queue behind and time out too: such a client fails further queries at once
@@ -99,7 +111,10 @@ function discardingTimedOut(pool: pg.Pool): PostgresPool {
       let timedOut = false;
       const run = async (text: string, params: ReadonlyArray<unknown>) => {
         if (timedOut) throw new Error("connection abandoned after a query timeout");
+        const name = PREPARED.exec(text)?.[1];
         try {
+          // A statement marked by preparedAs() is parsed and planned once per connection.
+          if (name) return await client.query({ name, text, values: params as unknown[] });
           return await client.query(text, params as unknown[]);
         } catch (err) {
           if (err instanceof Error && err.message === "Query read timeout") timedOut = true;

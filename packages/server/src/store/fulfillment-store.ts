@@ -33,6 +33,7 @@ import type {
   VoucherRecord,
 } from "../core/records.js";
 import type { FulfillStatus } from "../domain/status.js";
+import { preparedAs } from "./database.js";
 import { DependencyUnavailable } from "./faults.js";
 import type { ReadCache } from "./read-cache.js";
 import type { DB } from "./schema.js";
@@ -204,8 +205,9 @@ class KyselyReads implements FulfillmentReads {
     // Written out once (no query builder per request): this is the hottest read of the system.
     const where = "codes" in of ? "v.code = ANY($2::char(12)[])" : "v.shop_order_id = $2::bigint";
     const param = "codes" in of ? [...of.codes] : of.shopOrderId;
+    const name = `items_${"codes" in of ? "codes" : "order"}${lock ? "_lock" : ""}`;
     const query = CompiledQuery.raw(
-      `${ITEMS_SELECT} WHERE v.merchant_id = $1::bigint AND ${where} ORDER BY v.item_order_id${lock ? " FOR UPDATE OF v" : ""}`,
+      `${preparedAs(name)}${ITEMS_SELECT} WHERE v.merchant_id = $1::bigint AND ${where} ORDER BY v.item_order_id${lock ? " FOR UPDATE OF v" : ""}`,
       [merchantId, param],
     );
     if (!lock) return new JoinedItems((await this.db.executeQuery<JoinedRow>(query)).rows, this.faults);
@@ -720,7 +722,7 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
     const e = c.event;
     // Every move requires the version and status that were read; the inserts happen only when
     // all of them moved, so a lost race writes no redemption and no event.
-    const result = await sql<{ v: string; x: string; s: string; r: string; e: string }>`
+    const result = await sql<{ v: string; x: string; s: string; r: string; e: string }>`${sql.raw(preparedAs("commit_redemption"))}
       WITH v AS (
         UPDATE vouchers AS t SET status = 'FINISH', version = t.version + 1,
           redeem_id = ${f.redeemId}::bigint, redeemed_shop_id = ${f.redeemedShopId}::bigint,
