@@ -58,7 +58,7 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
       requestTimeout: 10_000,
       connectionsCheckingInterval: 1_000,
     },
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
     ajv: { customOptions: { allErrors: false } },
   });
