@@ -1,0 +1,110 @@
+/** The markdown view of a results file. */
+
+// biome-ignore lint/suspicious/noExplicitAny: the results object is plain JSON built by run.ts
+type Json = any;
+
+const f = (x: number | null | undefined, d = 1) =>
+  x === null || x === undefined || Number.isNaN(x) ? "–" : x.toFixed(d);
+const int = (x: number | null | undefined) =>
+  x === null || x === undefined || Number.isNaN(x) ? "–" : Math.round(x).toLocaleString("en");
+const dbName = (db: string) => (db === "postgres" ? "PostgreSQL" : "embedded (PGlite)");
+const size = (n: number) => (n >= 1e6 ? `${n / 1e6} M` : n >= 1e3 ? `${n / 1e3} k` : String(n));
+
+function answers(a: Record<string, number>): string {
+  return Object.entries(a)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, v]) => `${k.replace(/^(\w+) Fulfill/, "$1 ")} ${v}`)
+    .join(", ");
+}
+
+export function renderMarkdown(r: Json): string {
+  const out: string[] = [];
+  out.push(
+    `### Bench ${r.label}: ${r.date.slice(0, 16).replace("T", " ")} UTC (${r.mode}, ${r.wall_seconds} s)`,
+  );
+  out.push("");
+  out.push(
+    `Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memory_gb} GB, Node ${r.machine.node}${r.machine.postgres ? `, ${r.machine.postgres.split(" on ")[0]}` : ""}; load average at start ${r.machine.loadavg_at_start.join(" / ")}. ` +
+      `Rate limit raised to ${r.config.rate_limit.FULFILL_RATE_LIMIT.toLocaleString("en")}/s by configuration (FULFILL_RATE_LIMIT) for the run. ` +
+      `${r.config.duration_s} s per measurement after a ${r.config.warmup_s} s warm-up.`,
+  );
+  out.push("");
+  if (r.ratios) {
+    out.push(
+      `**Headline (${dbName(r.headline.db)}, ${size(r.headline.n)} vouchers):** typed-code lookup ${f(r.ratios.lookup_code, 2)} L ` +
+        `(c=${r.headline.reference_concurrency.lookup_code}: D ${int(r.D.lookup_code)}, H ${int(r.H.lookup_code)}, L ${int(r.L.lookup_code)} rps); ` +
+        `redeem ${f(r.ratios.redeem, 2)} L (c=${r.headline.reference_concurrency.redeem}: D ${int(r.D.redeem)}, H ${int(r.H.redeem)}, L ${int(r.L.redeem)} rps).`,
+    );
+    out.push("");
+  }
+  out.push("| database | N | operation | conc. | D tps | H rps | L rps | ours rps | ours / L |");
+  out.push("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+  for (const run of r.runs) {
+    for (const op of ["lookup_code", "redeem"]) {
+      for (const row of run.limits[op]) {
+        out.push(
+          `| ${dbName(run.db)} | ${size(run.n)} | ${op} | ${row.concurrency} | ${int(row.D.tps)} | ${int(row.H.result.throughput_rps)} | ${int(row.L)} | ${int(row.ours_rps)} | **${f(row.ratio, 2)}** |`,
+        );
+      }
+    }
+  }
+  out.push("");
+  out.push(
+    "| database | N | scenario | conc. | rps | ok/s | p50 ms | p90 ms | p99 ms | server CPU % | server RSS MB | PG CPU % | answers |",
+  );
+  out.push("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  for (const run of r.runs) {
+    for (const [scenario, list] of Object.entries(run.scenarios) as [string, Json[]][]) {
+      for (const s of list) {
+        out.push(
+          `| ${dbName(run.db)} | ${size(run.n)} | ${scenario}${s.wrapped ? " (range used up)" : ""} | ${s.connections} | ${int(s.throughput_rps)} | ${int(s.ok_rps)} | ${f(s.latency_ms.p50)} | ${f(s.latency_ms.p90)} | ${f(s.latency_ms.p99)} | ${f(s.resources.server_cpu_pct, 0)} | ${int(s.resources.server_rss_mb_max)} | ${f(s.resources.db_cpu_pct, 0)} | ${answers(s.answers)} |`,
+        );
+      }
+    }
+    const p = run.lookup_p99_at_80pct;
+    if (p) {
+      const s = p.result;
+      out.push(
+        `| ${dbName(run.db)} | ${size(run.n)} | lookup_code at 80 % of peak (${int(p.offered_rate)}/s offered) | ${p.concurrency} | ${int(s.throughput_rps)} | ${int(s.ok_rps)} | ${f(s.latency_ms.p50)} | ${f(s.latency_ms.p90)} | **${f(s.latency_ms.p99)}** | ${f(s.resources.server_cpu_pct, 0)} | ${int(s.resources.server_rss_mb_max)} | ${f(s.resources.db_cpu_pct, 0)} | ${answers(s.answers)} |`,
+      );
+    }
+  }
+  out.push("");
+  out.push(
+    "Limits measured in the same run (D: pgbench/PGlite on bench/limit/*.sql; H: bare Fastify, canned answer of the same size):",
+  );
+  out.push("");
+  out.push("| database | N | operation | conc. | D p50 / p99 ms | H p50 / p99 ms | D transactions |");
+  out.push("|---|---:|---|---:|---|---|---:|");
+  for (const run of r.runs) {
+    for (const op of ["lookup_code", "redeem"]) {
+      for (const row of run.limits[op]) {
+        out.push(
+          `| ${dbName(run.db)} | ${size(run.n)} | ${op} | ${row.concurrency} | ${f(row.D.latency_ms.p50, 2)} / ${f(row.D.latency_ms.p99, 2)} | ${f(row.H.result.latency_ms.p50, 2)} / ${f(row.H.result.latency_ms.p99, 2)} | ${int(row.D.transactions)}${row.D_wrapped ? " (wrapped)" : ""} |`,
+        );
+      }
+    }
+  }
+  out.push("");
+  for (const run of r.runs) {
+    const c = run.contested_check;
+    if (c) {
+      out.push(
+        `- Contested check, ${dbName(run.db)} ${size(run.n)}: **${c.passed ? "passed" : "FAILED"}**: ${c.harness_successes} success answers; database: ${c.db_counts.redemptions} redemptions, ${c.db_counts.finished} FINISH vouchers, ${c.db_counts.events} events; codes redeemed twice: ${c.harness_codes_redeemed_twice.length} (answers), ${c.db_codes_redeemed_twice.length} (database).`,
+      );
+    }
+  }
+  for (const run of r.runs) {
+    if (run.failure) out.push(`- **FAILED**, ${dbName(run.db)} ${size(run.n)}: ${run.failure}`);
+  }
+  out.push("");
+  out.push("Criteria:");
+  out.push("");
+  for (const c of r.criteria) {
+    out.push(
+      `- ${c.met === null ? "n/a" : c.met ? "met" : "**not met**"}: ${c.name}${c.value !== null ? ` (${c.value})` : ""}`,
+    );
+  }
+  out.push("");
+  return out.join("\n");
+}
