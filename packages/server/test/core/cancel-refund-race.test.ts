@@ -17,6 +17,7 @@ import { cancelRedemption } from "../../src/core/cancel-redemption.js";
 import type { System } from "../../src/system.js";
 import { itemRows, load, redeem } from "../support/core-harness.js";
 import { postgresOnly } from "../support/databases.js";
+import { prng } from "../support/prng.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../support/world.js";
 
 const P = "7200000000000000811";
@@ -29,17 +30,6 @@ function agree(v: string, x: string, s: string): boolean {
   if (v === "WAIT_FULFILL" || v === "FINISH") return x === v && (s === v || s === "AFTER_SALE_PROCESSING");
   if (v === "AFTER_SALE_SUCCESS") return x === v && s === v;
   return false;
-}
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,22 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { System } from "../../src/system.js";
 import { count, itemRows, load, redeem } from "../support/core-harness.js";
 import { postgresOnly } from "../support/databases.js";
+import { prng } from "../support/prng.js";
 import { type BuiltOrder, baseWorld, NOW, order, product } from "../support/world.js";
 
 const P = "7200000000000000801";
 const wait = { status: "WAIT_FULFILL" as const };
-
-/** A small seeded PRNG (mulberry32), so a failing grouping can be replayed from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Runs in the PostgreSQL pass (DATABASE_URL set); the embedded pass has one connection.
 describe.runIf(postgresOnly().length > 0)("redeem races", () => {
