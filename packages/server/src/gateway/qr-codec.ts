@@ -52,6 +52,10 @@ export class QrCodec {
       return { ok: false, row: "G10", cause: "qr_info is not unpadded base64url" };
     }
     const raw = Buffer.from(text, "base64url");
+    // The decoder ignores the unused low bits of the last character, so several strings decode
+    // to the same bytes: only the canonical encoding is base64url here, or an altered QR opens.
+    if (raw.toString("base64url") !== text)
+      return { ok: false, row: "G10", cause: "qr_info is not canonical base64url" };
     if (raw.length < 1 + NONCE + TAG)
       return { ok: false, row: "G10", cause: "qr_info too short for version, nonce and tag" };
     if (raw[0] !== VERSION) return { ok: false, row: "G11", cause: `unknown QR version ${raw[0]}` };

@@ -35,6 +35,7 @@ import type {
 import type { FulfillStatus } from "../domain/status.js";
 import { preparedAs } from "./database.js";
 import { DependencyUnavailable } from "./faults.js";
+import { ReadBatcher } from "./read-batcher.js";
 import type { ReadCache } from "./read-cache.js";
 import type { DB } from "./schema.js";
 
@@ -142,12 +143,30 @@ function toAfterSale(r: {
 }
 
 class KyselyReads implements FulfillmentReads {
+  /** Typed-code reads outside transactions, coalesced under load (see ReadBatcher). */
+  readonly #byCodes: ReadBatcher<string, JoinedRow> | null;
+
   constructor(
     protected readonly db: Executor,
     protected readonly faults: FaultPoints,
     /** Only outside transactions: reads inside a transaction always go to the database. */
     protected readonly cache: ReadCache | null = null,
-  ) {}
+    coalesce = false,
+  ) {
+    this.#byCodes = coalesce
+      ? new ReadBatcher<string, JoinedRow>(
+          async (keys) => {
+            const codes = [...new Set(keys.map((k) => k.slice(k.indexOf(":") + 1)))];
+            const query = CompiledQuery.raw(
+              `${preparedAs("items_any_codes")}${ITEMS_SELECT} WHERE v.code = ANY($1::char(12)[]) ORDER BY v.item_order_id`,
+              [codes],
+            );
+            return (await this.db.executeQuery<JoinedRow>(query)).rows;
+          },
+          (row, keys) => keys.has(`${row.merchant_id}:${row.code}`),
+        )
+      : null;
+  }
 
   #cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     return this.cache ? this.cache.get(key, load) : load();
@@ -202,6 +221,10 @@ class KyselyReads implements FulfillmentReads {
   ): Promise<CodeItems> {
     this.check(ctx);
     if ("codes" in of && of.codes.length === 0) return new JoinedItems([], this.faults);
+    if ("codes" in of && !lock && this.#byCodes) {
+      const rows = await this.#byCodes.load(of.codes.map((c) => `${merchantId}:${c}`));
+      return new JoinedItems(rows, this.faults);
+    }
     // Written out once (no query builder per request): this is the hottest read of the system.
     const where = "codes" in of ? "v.code = ANY($2::char(12)[])" : "v.shop_order_id = $2::bigint";
     const param = "codes" in of ? [...of.codes] : of.shopOrderId;
@@ -722,7 +745,13 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
     const e = c.event;
     // Every move requires the version and status that were read; the inserts happen only when
     // all of them moved, so a lost race writes no redemption and no event.
-    const result = await sql<{ v: string; x: string; s: string; r: string; e: string }>`${sql.raw(preparedAs("commit_redemption"))}
+    const result = await sql<{
+      v: string;
+      x: string;
+      s: string;
+      r: string;
+      e: string;
+    }>`${sql.raw(preparedAs("commit_redemption"))}
       WITH v AS (
         UPDATE vouchers AS t SET status = 'FINISH', version = t.version + 1,
           redeem_id = ${f.redeemId}::bigint, redeemed_shop_id = ${f.redeemedShopId}::bigint,
@@ -834,8 +863,8 @@ export class KyselyFulfillmentStore implements FulfillmentStore {
     replicaDb?: Kysely<DB>,
     readonly cache: ReadCache | null = null,
   ) {
-    this.primary = new KyselyReads(db, faults, cache);
-    this.replica = replicaDb ? new KyselyReads(replicaDb, faults, cache) : this.primary;
+    this.primary = new KyselyReads(db, faults, cache, true);
+    this.replica = replicaDb ? new KyselyReads(replicaDb, faults, cache, true) : this.primary;
   }
 
   transaction<T>(fn: (tx: FulfillmentTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
