@@ -1,11 +1,12 @@
-/** The CLI's HTTP client: the SaaS endpoints with a token, the sandbox and platform with the operator token. */
+/**
+ * The CLI's small HTTP helper for the operator routes (sandbox and platform). The SaaS endpoints go
+ * through `@fulfill/sdk` (see main.ts).
+ */
+import { parseJson } from "@fulfill/sdk";
 import { ContractError, TransportError, UsageError } from "./exit-codes.js";
 
 export interface Connection {
   readonly url: string;
-  readonly clientKey?: string | undefined;
-  readonly clientSecret?: string | undefined;
-  readonly merchantId?: string | undefined;
   readonly operatorToken?: string | undefined;
   readonly timeoutMs: number;
 }
@@ -15,21 +16,16 @@ export interface Answer {
   readonly headers: Headers;
   // biome-ignore lint/suspicious/noExplicitAny: JSON answers of several shapes
   readonly json: any;
-  readonly raw: Buffer;
 }
 
-/** int64 fields keep every digit: rewrite `"redeemed_shop_id":<digits>` as a string before parsing. */
-export function parseJson(text: string): unknown {
-  return JSON.parse(text.replace(/"redeemed_shop_id":(-?\d+)/g, '"redeemed_shop_id":"$1"'));
-}
-
-export async function send(
+async function send(
   conn: Connection,
   method: string,
   path: string,
   init: { headers?: Record<string, string>; body?: string } = {},
 ): Promise<Answer> {
   let res: Response;
+  let text: string;
   try {
     res = await fetch(conn.url.replace(/\/$/, "") + path, {
       method,
@@ -37,78 +33,35 @@ export async function send(
       ...(init.body !== undefined ? { body: init.body } : {}),
       signal: AbortSignal.timeout(conn.timeoutMs),
     });
+    text = await res.text();
   } catch (err) {
     throw new TransportError(
       `no answer from ${conn.url}: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  const raw = Buffer.from(await res.arrayBuffer());
   let json: unknown = null;
-  const type = res.headers.get("content-type") ?? "";
-  if (type.includes("json")) {
+  if ((res.headers.get("content-type") ?? "").includes("json")) {
     try {
-      json = parseJson(raw.toString("utf8"));
+      json = parseJson(text);
     } catch {
       throw new TransportError(`${method} ${path}: the answer is not JSON`);
     }
   }
-  return { status: res.status, headers: res.headers, json, raw };
+  return { status: res.status, headers: res.headers, json };
 }
 
 /** Throws the contract error an answer carries, if any. */
-export function expectSuccess(a: Answer): Answer {
+function expectSuccess(a: Answer): Answer {
   const err = a.json?.error;
   if (a.status === 200 && (err === undefined || err?.code === "0" || typeof err !== "object")) return a;
   if (err && typeof err === "object")
     throw new ContractError(a.status, String(err.code), String(err.message), err.log_id ?? null, a.json);
-  if (typeof err === "string")
-    throw new ContractError(
-      a.status,
-      err,
-      String(a.json.error_description ?? ""),
-      a.json.log_id ?? null,
-      a.json,
-    );
   throw new ContractError(
     a.status,
     String(a.status),
     "unexpected answer",
     a.headers.get("x-tt-logid"),
     a.json,
-  );
-}
-
-export async function token(conn: Connection): Promise<string> {
-  if (!conn.clientKey || !conn.clientSecret || !conn.merchantId) {
-    throw new UsageError(
-      "--client-key, --client-secret and --merchant-id (or FULFILL_CLIENT_KEY, FULFILL_CLIENT_SECRET, FULFILL_MERCHANT_ID) are required",
-    );
-  }
-  const a = await send(conn, "POST", "/merchant/oauth/token/", {
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      client_key: conn.clientKey,
-      client_secret: conn.clientSecret,
-      merchant_id: conn.merchantId,
-      grant_type: "access_token",
-    }).toString(),
-  });
-  expectSuccess(a);
-  return String(a.json.access_token);
-}
-
-export async function saas(
-  conn: Connection,
-  path: string,
-  body: Record<string, unknown>,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const bearer = await token(conn);
-  return expectSuccess(
-    await send(conn, "POST", path, {
-      headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", ...headers },
-      body: JSON.stringify({ merchant_id: conn.merchantId, ...body }),
-    }),
   );
 }
 

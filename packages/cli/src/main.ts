@@ -1,19 +1,23 @@
 /**
  * `fulfill`: the command-line tool for the service. Human output by default, `--json` for
  * scripts. Exit codes: 0 success, 2 usage error, 3 contract error, 4 transport error.
+ *
+ * The SaaS commands (token, lookup, redeem, cancel, records) go through `@fulfill/sdk`, with its
+ * handling policy (retry, 429 waits, recheck and reconcile with the same Idempotency-Key); the
+ * operator commands (load, qr, logs) use the small helper in client.ts.
  */
-import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import {
+  createClient,
+  type FulfillClient,
+  TransportError as SdkTransportError,
+  TtlsError,
+} from "@fulfill/sdk";
 import { Command, CommanderError, Option } from "commander";
 import QRCode from "qrcode";
-import { type Connection, operator, saas, token } from "./client.js";
+import { type Connection, operator } from "./client.js";
 import { ContractError, EXIT, TransportError, UsageError } from "./exit-codes.js";
 import { printItems, printRecords } from "./output.js";
-
-const QUERY = "/v2/localservice/saas/fulfill/get_code_item_list/";
-const REDEEM = "/v2/localservice/saas/fulfill/redeem_code/";
-const CANCEL = "/v2/localservice/saas/fulfill/cancel_redeem/";
-const RECORDS = "/v2/localservice/saas/fulfill/query_redeem_record/";
 
 interface Globals {
   url: string;
@@ -23,6 +27,7 @@ interface Globals {
   operatorToken?: string;
   operatorTokenFile?: string;
   timeout: string;
+  maxAttempts?: string;
   json?: boolean;
 }
 
@@ -49,26 +54,53 @@ program
       "read the operator token from this file (e.g. data/operator.token)",
     ),
   )
-  .addOption(new Option("--timeout <ms>", "per-request timeout in milliseconds").default("10000"))
+  .addOption(
+    new Option("--timeout <ms>", "per-request (per-attempt) timeout in milliseconds").default("10000"),
+  )
+  .addOption(
+    new Option(
+      "--max-attempts <n>",
+      "HTTP attempts per SaaS call for retryable errors, 429 and recheck (default 5)",
+    ),
+  )
   .option("--json", "print machine-readable JSON instead of text")
   .showHelpAfterError()
   .exitOverride();
 
+function timeoutMs(): number {
+  const ms = Number(program.opts<Globals>().timeout);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new UsageError("--timeout must be a positive number of milliseconds");
+  return ms;
+}
+
+/** The operator routes (sandbox, platform). */
 function connection(): Connection {
   const g = program.opts<Globals>();
-  const timeoutMs = Number(g.timeout);
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    throw new UsageError("--timeout must be a positive number of milliseconds");
   let operatorToken = g.operatorToken;
   if (!operatorToken && g.operatorTokenFile) operatorToken = readFileSync(g.operatorTokenFile, "utf8").trim();
-  return {
-    url: g.url,
+  return { url: g.url, operatorToken, timeoutMs: timeoutMs() };
+}
+
+/** The SaaS API, through the SDK: the app's credentials, the merchant, the policy options. */
+function sdk(): FulfillClient {
+  const g = program.opts<Globals>();
+  if (!g.clientKey || !g.clientSecret || !g.merchantId) {
+    throw new UsageError(
+      "--client-key, --client-secret and --merchant-id (or FULFILL_CLIENT_KEY, FULFILL_CLIENT_SECRET, FULFILL_MERCHANT_ID) are required",
+    );
+  }
+  const maxAttempts = g.maxAttempts === undefined ? undefined : Number(g.maxAttempts);
+  if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1))
+    throw new UsageError("--max-attempts must be a positive integer");
+  return createClient({
+    baseUrl: g.url,
     clientKey: g.clientKey,
     clientSecret: g.clientSecret,
     merchantId: g.merchantId,
-    operatorToken,
-    timeoutMs,
-  };
+    timeoutMs: timeoutMs(),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+  });
 }
 
 const json = () => program.opts<Globals>().json === true;
@@ -133,7 +165,7 @@ program
   .command("token")
   .description("obtain an access token for the app and merchant")
   .action(async () => {
-    const t = await token(connection());
+    const t = await sdk().accessToken();
     emit({ access_token: t }, () => out(t));
   });
 
@@ -147,12 +179,12 @@ program
   .action(async (o: { shop: string; code?: string[]; qr?: string; locale: string }) => {
     if ((o.code === undefined) === (o.qr === undefined))
       throw new UsageError("give either --code (one or more) or --qr");
-    const a = await saas(connection(), QUERY, {
-      third_shop_id: o.shop,
-      locale: o.locale,
-      ...(o.code ? { code_list: o.code } : { qr_info: o.qr }),
-    });
-    emit(a.json.data, () => printItems(out, a.json.data));
+    const client = sdk();
+    const r = await (o.code
+      ? client.lookup({ thirdShopId: o.shop, codes: o.code, locale: o.locale })
+      : client.lookup({ thirdShopId: o.shop, qrInfo: o.qr as string, locale: o.locale }));
+    const data = { shop_order_id: r.shopOrderId, code_list: r.codeList, log_id: r.logId };
+    emit(data, () => printItems(out, data));
   });
 
 program
@@ -162,18 +194,32 @@ program
   .requiredOption("--order <shop_order_id>", "the shop order of the codes")
   .requiredOption("--code <code>", "a code to redeem (repeat for several)", collect)
   .option("--locale <locale>", "locale", "en-US")
-  .option("--idempotency-key <key>", "Idempotency-Key (default: a new UUID)")
+  .option(
+    "--idempotency-key <key>",
+    "Idempotency-Key, kept across retries and rechecks (default: a new UUID); reuse it to repeat a redeem safely",
+  )
   .action(
     async (o: { shop: string; order: string; code: string[]; locale: string; idempotencyKey?: string }) => {
-      const key = o.idempotencyKey ?? randomUUID();
-      const a = await saas(
-        connection(),
-        REDEEM,
-        { third_shop_id: o.shop, shop_order_id: o.order, code_list: o.code, locale: o.locale },
-        { "idempotency-key": key },
-      );
-      emit({ ...a.json.data, idempotency_key: key }, () =>
-        out(`redeemed ${o.code.length} code(s): redeem_id ${a.json.data.redeem_id}`),
+      const r = await sdk().redeem({
+        thirdShopId: o.shop,
+        shopOrderId: o.order,
+        codes: o.code,
+        locale: o.locale,
+        ...(o.idempotencyKey !== undefined ? { idempotencyKey: o.idempotencyKey } : {}),
+      });
+      emit(
+        {
+          redeem_id: r.redeemId,
+          redeem_ids: r.redeemIds,
+          reconciled: r.reconciled,
+          idempotency_key: r.idempotencyKey,
+          attempts: r.attempts,
+          log_id: r.logId,
+        },
+        () =>
+          out(
+            `redeemed ${o.code.length} code(s): redeem_id ${r.redeemId}${r.reconciled ? " (reconciled: confirmed by a recheck lookup)" : ""}`,
+          ),
       );
     },
   );
@@ -184,15 +230,9 @@ program
   .requiredOption("--shop <third_shop_id>", "the shop where it was redeemed")
   .requiredOption("--redeem-id <id>", "the redemption to cancel")
   .action(async (o: { shop: string; redeemId: string }) => {
-    const a = await saas(connection(), CANCEL, {
-      third_shop_id: o.shop,
-      redeem_id: o.redeemId,
-      locale: "en-US",
-    });
-    emit(a.json.data, () =>
-      out(
-        `cancelled redemption ${a.json.data.redeem_id} at ${new Date(a.json.data.cancel_time * 1000).toISOString()}`,
-      ),
+    const r = await sdk().cancel({ thirdShopId: o.shop, redeemId: o.redeemId, locale: "en-US" });
+    emit({ redeem_id: r.redeemId, cancel_time: r.cancelTime, log_id: r.logId }, () =>
+      out(`cancelled redemption ${r.redeemId} at ${new Date(r.cancelTime * 1000).toISOString()}`),
     );
   });
 
@@ -205,17 +245,20 @@ program
   .option("--size <n>", "records per page (1..100)", "20")
   .option("--cursor <cursor>", "page cursor from a previous call", "0")
   .action(async (o: { shop?: string; since: string; until?: string; size: string; cursor: string }) => {
-    const body = {
-      ...(o.shop ? { third_shop_id: o.shop } : {}),
-      start_time: Number(o.since),
-      end_time: o.until ? Number(o.until) : Math.floor(Date.now() / 1000) + 86400,
-      cursor: o.cursor,
-      size: Number(o.size),
-    };
-    if (![body.start_time, body.end_time, body.size].every(Number.isInteger))
+    const startTime = Number(o.since);
+    const endTime = o.until ? Number(o.until) : Math.floor(Date.now() / 1000) + 86400;
+    const size = Number(o.size);
+    if (![startTime, endTime, size].every(Number.isInteger))
       throw new UsageError("--since, --until and --size must be integers");
-    const a = await saas(connection(), RECORDS, body);
-    emit(a.json.data, () => printRecords(out, a.json.data));
+    const r = await sdk().records({
+      ...(o.shop ? { thirdShopId: o.shop } : {}),
+      startTime,
+      endTime,
+      cursor: o.cursor,
+      size,
+    });
+    const data = { records: r.records, cursor: r.cursor, has_more: r.hasMore, log_id: r.logId };
+    emit(data, () => printRecords(out, data));
   });
 
 program
@@ -286,6 +329,40 @@ async function main(): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`usage: ${err.message}\n`);
       return EXIT.usage;
+    }
+    // The SDK's errors: no answer (4), or an error answer that its policy could not settle (3).
+    if (err instanceof SdkTransportError) {
+      process.stderr.write(
+        `transport: ${err.message}: ${err.description}${err.logId ? ` log_id ${err.logId}` : ""}\n`,
+      );
+      return EXIT.transport;
+    }
+    if (err instanceof TtlsError) {
+      if (json())
+        out(
+          JSON.stringify(
+            {
+              error: {
+                class: err.name,
+                row: err.row,
+                http_status: err.httpStatus,
+                code: err.code,
+                message: err.message,
+                description: err.description,
+                handling: err.handling,
+                log_id: err.logId,
+              },
+              data: err.data,
+            },
+            null,
+            2,
+          ),
+        );
+      else
+        process.stderr.write(
+          `error: ${err.row ? `${err.row} ` : ""}${err.code} ${err.message} (HTTP ${err.httpStatus})${err.logId ? ` log_id ${err.logId}` : ""}\n  ${err.description}\n`,
+        );
+      return EXIT.contract;
     }
     if (err instanceof ContractError) {
       if (json())

@@ -110,39 +110,32 @@ describe.skipIf(process.env.DATABASE_URL)("the fulfill command", () => {
   });
 
   it("redeem, records, logs and cancel", async () => {
+    const redeemArgs = ["redeem", "--shop", SHOP_1, "--order", a.built.shopOrderId, "--code"];
+    const key = `cli-test-${Date.now()}`;
     const r = await fulfill(
-      [
-        "--json",
-        "redeem",
-        "--shop",
-        SHOP_1,
-        "--order",
-        a.built.shopOrderId,
-        "--code",
-        a.built.codes[0] as string,
-      ],
+      ["--json", ...redeemArgs, a.built.codes[0] as string, "--idempotency-key", key],
       env,
     );
     expect(r.code).toBe(0);
-    const redeemId = JSON.parse(r.stdout).redeem_id as string;
+    const redeemed = JSON.parse(r.stdout);
+    const redeemId = redeemed.redeem_id as string;
     expect(redeemId).toMatch(/^\d+$/);
+    expect(redeemed).toMatchObject({ reconciled: false, idempotency_key: key, attempts: 1 });
 
-    const again = await fulfill(
-      [
-        "--json",
-        "redeem",
-        "--shop",
-        SHOP_1,
-        "--order",
-        a.built.shopOrderId,
-        "--code",
-        a.built.codes[0] as string,
-      ],
-      env,
-    );
-    expect(again.code).toBe(3);
-    const failure = JSON.parse(again.stdout);
-    expect(failure.error.message).toBe("FulfillVoucherAlreadyUsed");
+    // Redeemed again with a new key: FulfillVoucherAlreadyUsed is a recheck row; the SDK's lookup
+    // finds the code FINISH at this shop through the SaaS and reconciles to the original redemption.
+    const again = await fulfill([...redeemArgs, a.built.codes[0] as string], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`redeem_id ${redeemId}`);
+    expect(again.stdout).toContain("reconciled");
+
+    // A row of handling `none` is an error at once: exit 3 with row, code, message and log id.
+    const bad = await fulfill(["--json", ...redeemArgs, "123"], env);
+    expect(bad.code).toBe(3);
+    const failure = JSON.parse(bad.stdout);
+    expect(failure.error).toMatchObject({ class: "FinalError", handling: "none" });
+    expect(failure.error.row).toMatch(/^R\d+$/);
+    expect(failure.error.log_id).toMatch(/^\d{14}/);
 
     const records = await fulfill(["records", "--since", String(NOW - 10), "--until", String(NOW + 10)], env);
     expect(records.code).toBe(0);
@@ -152,7 +145,7 @@ describe.skipIf(process.env.DATABASE_URL)("the fulfill command", () => {
     await new Promise((res) => setTimeout(res, 300)); // the request log is written in batches
     const logs = await fulfill(["logs", failure.error.log_id], env);
     expect(logs.code).toBe(0);
-    expect(logs.stdout).toContain("FulfillVoucherAlreadyUsed");
+    expect(logs.stdout).toContain(failure.error.message);
     expect(logs.stdout).toContain("redeem_code");
 
     const cancelled = await fulfill(["cancel", "--shop", SHOP_1, "--redeem-id", redeemId], env);
@@ -161,6 +154,23 @@ describe.skipIf(process.env.DATABASE_URL)("the fulfill command", () => {
     const twice = await fulfill(["cancel", "--shop", SHOP_1, "--redeem-id", redeemId], env);
     expect(twice.code).toBe(3);
     expect(twice.stderr).toContain("FulfillRedeemAlreadyCancelled");
+  });
+
+  it("the SDK's policy: a lookup retries a retryable row; --max-attempts bounds it", async () => {
+    const lookup = ["lookup", "--shop", SHOP_1, "--code", a.built.codes[1] as string];
+    // One attempt only: the armed fault is the answer (G13 -9990202 FulfillGetCertificateFailed, handling retry).
+    expect((await t.fault("query.certificate", 1, null)).status).toBe(200);
+    const once = await fulfill(["--max-attempts", "1", ...lookup], env);
+    expect(once.code).toBe(3);
+    expect(once.stderr).toMatch(/error: G13 -9990202 FulfillGetCertificateFailed \(HTTP \d+\) log_id \d{14}/);
+    // The default attempts: two failing voucher reads are retried, the third attempt succeeds.
+    expect((await t.fault("query.certificate", 2, null)).status).toBe(200);
+    const retried = await fulfill(["--json", ...lookup], env);
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout).code_list).toHaveLength(1);
+    // Both faults were spent by the CLI's attempts: nothing is left armed.
+    expect((await fulfill(["--max-attempts", "1", ...lookup], env)).code).toBe(0);
+    expect((await fulfill(["--max-attempts", "0", ...lookup], env)).code).toBe(2);
   });
 
   it("qr: draws in the terminal and writes a PNG", async () => {
