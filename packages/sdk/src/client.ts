@@ -4,7 +4,6 @@
  * `recheck` (and a redeem whose answer never came) re-runs the lookup and reconciles; `rescan`,
  * `refresh_qr` and `none` are thrown at once as their own error classes.
  */
-import { randomUUID } from "node:crypto";
 import type { Handling } from "./catalogue.generated.js";
 import { findRow } from "./catalogue.js";
 import {
@@ -375,7 +374,7 @@ export function createClient(options: ClientOptions): FulfillClient {
   async function redeem(params: RedeemParams): Promise<RedeemResult> {
     if (params.codes.length === 0) throw new TypeError("redeem: codes must not be empty");
     const policy = policyOf(params);
-    const idempotencyKey = params.idempotencyKey ?? randomUUID();
+    const idempotencyKey = params.idempotencyKey ?? globalThis.crypto.randomUUID();
     const locale = params.locale ?? "en-US";
     const redeemIds: Record<string, string> = {};
     let pending = [...params.codes];
