@@ -26,6 +26,26 @@ export interface WorldSummary {
   items: number;
 }
 
+/**
+ * Runs the world's writes in one transaction. A write the database refuses as bad data or a
+ * broken constraint (SQLSTATE classes 22 and 23: a code or a shop's third id already taken, an
+ * id beyond int64, an amount out of range, a NUL character, an unknown merchant) rejects the
+ * world like any other invalid fixture; the transaction has rolled back, so nothing changed.
+ */
+async function inTransactionOrInvalid(
+  writer: WorldWriter,
+  fn: Parameters<WorldWriter["inTransaction"]>[0],
+): Promise<void> {
+  try {
+    await writer.inTransaction(fn);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (!(err instanceof WorldInvalid) && typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code))
+      throw new WorldInvalid(`world: ${(err as Error).message.slice(0, 300)}`);
+    throw err;
+  }
+}
+
 export function parseWorld(input: unknown): WorldT {
   if (!checkWorld.Check(input)) {
     const first = [...checkWorld.Errors(input)][0];
@@ -88,7 +108,7 @@ export async function loadWorld(
       }
     }
   }
-  await writer.inTransaction(async (w) => {
+  await inTransactionOrInvalid(writer, async (w) => {
     for (const a of world.apps ?? []) {
       await w.upsertApp(
         ids.next(),
