@@ -52,6 +52,7 @@ export const GENERIC = {
   access_token_invalid: { status: 401, message: "The access token is invalid or has expired." },
   rate_limit_exceeded: { status: 429, message: "Too many requests; retry after the Retry-After delay." },
   internal_error: { status: 500, message: "An unexpected error happened; contact support with the log id." },
+  service_unavailable: { status: 503, message: "The service cannot reach its database; retry shortly." },
   not_found: { status: 404, message: "No such resource." },
   invalid_params: { status: 400, message: "The request is malformed." },
   scope_not_authorized: { status: 401, message: "The token is not allowed to call this endpoint." },

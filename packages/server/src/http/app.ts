@@ -10,6 +10,7 @@ import { CATALOGUE } from "../domain/catalogue.js";
 import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
 import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";
+import { isDatabaseUnavailable } from "../store/database.js";
 import type { HttpContext } from "./context.js";
 import { platformAdminRoutes } from "./platform-admin-routes.js";
 import { platformRoutes } from "./platform-routes.js";
@@ -122,6 +123,18 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
         reply,
         genericReply("invalid_params", request.id, error.message.slice(0, 200)),
         error.code ?? null,
+      );
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Classified, not unexpected: the database is away (an outage, a restart). The SaaS
+      // endpoints answer their catalogue rows for this; other routes answer 503 with Retry-After.
+      request.log.warn({ err: { message: error.message, code: error.code } }, "database unavailable");
+      reply.header("retry-after", "1");
+      return send(
+        request,
+        reply,
+        genericReply("service_unavailable", request.id),
+        `${error.name}: ${error.message}`,
       );
     }
     request.log.error({ err: { message: error.message, code: error.code } }, "unexpected error");

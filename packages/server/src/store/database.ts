@@ -87,6 +87,24 @@ async function migratePostgres(url: string): Promise<void> {
   }
 }
 
+/**
+ * Whether an error means the database cannot be reached or cannot serve now (refused or lost
+ * connection, shutting down, starting up, too many connections, no answer in time), as opposed
+ * to a query it refused. Callers answer such errors as transient.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === "53300")
+      return true;
+    if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH"].includes(code)) return true;
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection abandoned after a query timeout|Client has encountered a connection error/i.test(
+    err.message,
+  );
+}
+
 const PREPARED = /^\/\*ps:([a-z_]+)\*\//;
 
 /**
@@ -104,10 +122,20 @@ export function preparedAs(name: string): string {
  * on it would queue behind and time out too: such a client fails further queries at once
  * and is discarded (its connection closed, which rolls back its transaction) on release.
  */
+const guarded = new WeakSet<pg.PoolClient>();
+
 function discardingTimedOut(pool: pg.Pool): PostgresPool {
   return {
     connect: async () => {
       const client = await pool.connect();
+      // pg's pool listens for a lost connection only while the client is idle in the pool. A
+      // client checked out between two queries (inside a transaction) that loses its connection
+      // (a database restart) emits "error" with nobody listening, which would end the process;
+      // here it is ignored: the client's next query fails and the caller maps that failure.
+      if (!guarded.has(client)) {
+        guarded.add(client);
+        client.on("error", () => undefined);
+      }
       let timedOut = false;
       const run = async (text: string, params: ReadonlyArray<unknown>) => {
         if (timedOut) throw new Error("connection abandoned after a query timeout");

@@ -107,6 +107,26 @@ describe.skipIf(!process.env.DATABASE_URL)("HTTP through a PostgreSQL outage", (
             `[http outage ${mode}] ${what} answered ${e.code} (HTTP ${e.status}) in ${answer.ms} ms`,
           );
         }
+        // A platform route and the token endpoint: the database is away, which is classified
+        // (503 service_unavailable with Retry-After), not an unexpected error.
+        for (const [what, call] of [
+          [
+            "refund request",
+            () =>
+              server.operator("POST", "/platform/after-sales", {
+                merchant_id: MERCHANT,
+                shop_order_id: second.shopOrderId,
+                item_order_ids: second.itemIds,
+              }),
+          ],
+          ["operator log lookup", () => server.operator("GET", `/platform/logs/${"2".repeat(34)}`)],
+        ] as const) {
+          const answer = await call();
+          expect(answer.status, `${what}: ${answer.text}`).toBe(503);
+          expect(answer.json?.error?.code).toBe("service_unavailable");
+          expect(answer.json?.error?.log_id).toBe(answer.headers.get("x-tt-logid"));
+          expect(answer.headers.get("retry-after")).toBe("1");
+        }
       } finally {
         await pg.start();
       }
