@@ -35,6 +35,32 @@ export interface StartOptions {
   readonly system?: System;
 }
 
+/** What the HTTP layer needs besides the system: gateway store, request log, QR codec, limits. */
+export function httpContext(
+  config: Config,
+  system: System,
+  dataDir: string | null,
+  operatorToken: string,
+  onEnumerationAlert?: ConstructorParameters<typeof EnumerationGuard>[3],
+): HttpContext {
+  const gateway = new KyselyGatewayStore(system.database.db, system.faults, system.cache);
+  return {
+    system,
+    config,
+    gateway,
+    requestLog: new RequestLogWriter(gateway, () => undefined),
+    qr: new QrCodec(loadKey(config.qrKey, dataDir, "qr.key")),
+    limiter: new RateLimiter(config.rateLimitPerSecond, system.realClock),
+    enumeration: new EnumerationGuard(
+      config.missBudgetPerMinute,
+      60_000,
+      system.realClock,
+      onEnumerationAlert,
+    ),
+    operatorToken,
+  };
+}
+
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const dataDir = opts.memory ? null : config.dataDir;
   const system =
@@ -50,22 +76,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   try {
     const operator = loadToken(config.operatorToken, dataDir, "operator.token");
     let appLog: FastifyInstance["log"] | undefined;
-    const gateway = new KyselyGatewayStore(system.database.db, system.faults, system.cache);
-    const context: HttpContext = {
-      system,
-      config,
-      gateway,
-      requestLog: new RequestLogWriter(gateway, () => undefined),
-      qr: new QrCodec(loadKey(config.qrKey, dataDir, "qr.key")),
-      limiter: new RateLimiter(config.rateLimitPerSecond, system.realClock),
-      enumeration: new EnumerationGuard(config.missBudgetPerMinute, 60_000, system.realClock, (alert) =>
-        appLog?.warn(
-          { alert: { app_id: alert.appId, merchant_id: alert.merchantId, misses: alert.misses } },
-          "code enumeration suspected: lookups throttled",
-        ),
+    const context = httpContext(config, system, dataDir, operator.token, (alert) =>
+      appLog?.warn(
+        { alert: { app_id: alert.appId, merchant_id: alert.merchantId, misses: alert.misses } },
+        "code enumeration suspected: lookups throttled",
       ),
-      operatorToken: operator.token,
-    };
+    );
     const app = await buildApp(context, {
       ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
       ...(opts.logStream ? { logStream: opts.logStream } : {}),

@@ -6,15 +6,10 @@
  */
 import type { FastifyInstance } from "fastify";
 import { type Config, configFromEnv } from "../../src/config.js";
-import { EnumerationGuard } from "../../src/gateway/enumeration-guard.js";
-import { QrCodec } from "../../src/gateway/qr-codec.js";
-import { RateLimiter } from "../../src/gateway/rate-limiter.js";
-import { RequestLogWriter } from "../../src/gateway/request-log-writer.js";
 import { buildApp } from "../../src/http/app.js";
 import type { HttpContext } from "../../src/http/context.js";
 import type { WorldT } from "../../src/sandbox/world-schema.js";
-import { KyselyGatewayStore } from "../../src/store/gateway-store.js";
-import { loadKey } from "../../src/store/keys.js";
+import { httpContext } from "../../src/server.js";
 import { openSystem, type System } from "../../src/system.js";
 import { OPERATOR_TOKEN } from "./server.js";
 import { MERCHANT } from "./world.js";
@@ -53,17 +48,7 @@ export async function buildInProcessApp(overrides: Partial<Config> = {}): Promis
   };
   const system = await openSystem({ dataDir: null, deadlineMs: config.coreDeadlineMs });
   try {
-    const gateway = new KyselyGatewayStore(system.database.db, system.faults, system.cache);
-    const context: HttpContext = {
-      system,
-      config,
-      gateway,
-      requestLog: new RequestLogWriter(gateway, () => undefined),
-      qr: new QrCodec(loadKey(config.qrKey, null, "qr.key")),
-      limiter: new RateLimiter(config.rateLimitPerSecond, system.realClock),
-      enumeration: new EnumerationGuard(config.missBudgetPerMinute, 60_000, system.realClock),
-      operatorToken: OPERATOR_TOKEN,
-    };
+    const context = httpContext(config, system, null, OPERATOR_TOKEN);
     const app = await buildApp(context, { logLevel: process.env.TEST_LOG_LEVEL ?? "silent" });
     await app.ready();
     const post = async (
