@@ -233,12 +233,12 @@ class KyselyReads implements FulfillmentReads {
       `${preparedAs(name)}${ITEMS_SELECT} WHERE v.merchant_id = $1::bigint AND ${where} ORDER BY v.item_order_id${lock ? " FOR UPDATE OF v" : ""}`,
       [merchantId, param],
     );
-    if (!lock) return new JoinedItems((await this.db.executeQuery<JoinedRow>(query)).rows, this.faults);
     try {
       return new JoinedItems((await this.db.executeQuery<JoinedRow>(query)).rows, this.faults);
     } catch (err) {
-      // 40001: a voucher changed by a writer that committed after this transaction's snapshot.
-      if ((err as { code?: unknown }).code === "40001") throw new ConcurrentWriteLost((err as Error).message);
+      // 40001 while locking: a voucher changed by a writer that committed after this transaction's snapshot.
+      if (lock && (err as { code?: unknown }).code === "40001")
+        throw new ConcurrentWriteLost((err as Error).message);
       throw err;
     }
   }
