@@ -26,6 +26,7 @@ import {
   saasPost,
 } from "./lib/client.js";
 import { classify, type LoadResult, runLoad } from "./lib/load.js";
+import { type PacedResult, runPacedLoad } from "./lib/paced-load.js";
 import { ResourceSampler } from "./lib/proc.js";
 import { type ProfileSummary, summarizeProfile } from "./lib/profile.js";
 import { log, Progress } from "./lib/progress.js";
@@ -69,6 +70,8 @@ interface Options {
   readonly profile: boolean;
   readonly adminUrl: string;
   readonly contestedCodes: number;
+  /** Extra paced lookup runs at these fractions of the peak (the latency curve); 0.8 always runs. */
+  readonly curve: number[];
   readonly keep: boolean;
 }
 
@@ -122,6 +125,7 @@ function parseOptions(argv: string[]): Options {
       process.env.BENCH_DATABASE_URL ??
       "postgres://postgres@127.0.0.1:5432/postgres",
     contestedCodes: Number(value("--contested-codes") ?? 4),
+    curve: list(value("--curve"))?.map(Number) ?? [],
     keep: has("--keep"),
   };
 }
@@ -232,6 +236,35 @@ async function measureH(
   return h;
 }
 
+/**
+ * The same paced run on the canned server (H) at 80 % of H's own throughput at that concurrency:
+ * what p99 the HTTP stack alone shows at that load on this machine, beside ours.
+ */
+async function pacedH(
+  h: LimitH,
+  bodies: { lookup_code: string; redeem: string },
+  warmupS: number,
+  durationS: number,
+  requestBody: () => string,
+): Promise<{ offered_rate: number; result: PacedResult }> {
+  const srv = await cannedServer(bodies, warmupS, h.concurrency, requestBody);
+  const offered = Math.max(1, Math.round(0.8 * h.result.throughput_rps));
+  const result = await runPacedLoad({
+    url: srv.url,
+    token: "canned",
+    serverPid: srv.pid,
+    sampleDb: null,
+    path: QUERY_PATH,
+    endpoint: "query",
+    connections: h.concurrency,
+    durationS,
+    overallRate: offered,
+    body: requestBody,
+  });
+  log(`    H paced at 80 % of its peak (${offered} rps): p99 ${result.latency_ms.p99} ms`);
+  return { offered_rate: offered, result };
+}
+
 // ---------------------------------------------------------------- the world on each database
 
 interface Backend {
@@ -337,8 +370,12 @@ interface WorldRun {
     peak_rps: number;
     concurrency: number;
     offered_rate: number;
-    result: LoadResult;
+    result: PacedResult;
+    /** The canned server (H) paced at 80 % of its own throughput at the same concurrency. */
+    h_reference: { offered_rate: number; result: PacedResult } | null;
   } | null;
+  /** Paced lookups at other fractions of the peak (`--curve`). */
+  lookup_curve: { fraction: number; offered_rate: number; result: PacedResult }[];
   contested_check: ContestedCheck | null;
   profile: ProfileSummary | null;
   notes: string[];
@@ -386,6 +423,7 @@ async function runWorld(opts: Options, db: Db, n: number, stamp: string): Promis
     H: { lookup_code: null, redeem: null },
     L: { lookup_code: null, redeem: null },
     lookup_p99_at_80pct: null,
+    lookup_curve: [],
     contested_check: null,
     profile: null,
     notes: [],
@@ -830,7 +868,7 @@ async function runWorld(opts: Options, db: Db, n: number, stamp: string): Promis
         log(
           `  lookup at 80 % of peak: ${rate} rps offered (peak ${peak.throughput_rps} at c=${peak.connections})`,
         );
-        const r = await runLoad({
+        const r = await runPacedLoad({
           ...base(),
           path: QUERY_PATH,
           endpoint: "query",
@@ -841,12 +879,32 @@ async function runWorld(opts: Options, db: Db, n: number, stamp: string): Promis
         });
         await record("lookup_code", { ...r });
         lookups.pop(); // kept apart from the fixed-concurrency list
+        const hAtPeak = run.limits.lookup_code.find((l) => l.concurrency === peak.connections)?.H;
         run.lookup_p99_at_80pct = {
           peak_rps: peak.throughput_rps,
           concurrency: peak.connections,
           offered_rate: rate,
           result: r,
+          h_reference: hAtPeak
+            ? await pacedH(hAtPeak, hBodies, opts.warmupS, opts.durationS, lookupBody)
+            : null,
         };
+        for (const fraction of opts.curve.filter((f) => f !== 0.8)) {
+          const offered = Math.max(1, Math.round(fraction * peak.throughput_rps));
+          const c = await runPacedLoad({
+            ...base(),
+            path: QUERY_PATH,
+            endpoint: "query",
+            connections: peak.connections,
+            durationS: opts.durationS,
+            overallRate: offered,
+            body: lookupBody,
+          });
+          log(
+            `  lookup at ${Math.round(fraction * 100)} % of peak: p50 ${c.latency_ms.p50} p99 ${c.latency_ms.p99} ms`,
+          );
+          run.lookup_curve.push({ fraction, offered_rate: offered, result: c });
+        }
       }
 
       // ---- headline figures: at the concurrency where our throughput peaks

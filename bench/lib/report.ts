@@ -61,11 +61,26 @@ export function renderMarkdown(r: Json): string {
         );
       }
     }
+    // Paced runs (an even open-loop arrival rate, latency from when each request was due).
+    const paced: { label: string; bold: boolean; s: Json }[] = [];
     const p = run.lookup_p99_at_80pct;
-    if (p) {
-      const s = p.result;
+    if (p) paced.push({ label: `80 % of peak (${int(p.offered_rate)}/s offered)`, bold: true, s: p.result });
+    if (p?.h_reference)
+      paced.push({
+        label: `80 % of peak, H alone (bare Fastify, canned; ${int(p.h_reference.offered_rate)}/s)`,
+        bold: false,
+        s: p.h_reference.result,
+      });
+    for (const c of run.lookup_curve ?? [])
+      paced.push({
+        label: `${Math.round(c.fraction * 100)} % of peak (${int(c.offered_rate)}/s)`,
+        bold: false,
+        s: c.result,
+      });
+    for (const { label, bold, s } of paced) {
+      const p99 = bold ? `**${f(s.latency_ms.p99)}**` : f(s.latency_ms.p99);
       out.push(
-        `| ${dbName(run.db)} | ${size(run.n)} | lookup_code at 80 % of peak (${int(p.offered_rate)}/s offered) | ${p.concurrency} | ${int(s.throughput_rps)} | ${int(s.ok_rps)} | ${f(s.latency_ms.p50)} | ${f(s.latency_ms.p90)} | **${f(s.latency_ms.p99)}** | ${f(s.resources.server_cpu_pct, 0)} | ${int(s.resources.server_rss_mb_max)} | ${f(s.resources.db_cpu_pct, 0)} | ${answers(s.answers)} |`,
+        `| ${dbName(run.db)} | ${size(run.n)} | lookup_code paced at ${label} | ≤ ${s.connections} | ${int(s.throughput_rps)} | ${int(s.ok_rps)} | ${f(s.latency_ms.p50)} | ${f(s.latency_ms.p90)} | ${p99} | ${f(s.resources.server_cpu_pct, 0)} | ${int(s.resources.server_rss_mb_max)} | ${f(s.resources.db_cpu_pct, 0)} | ${answers(s.answers)} |`,
       );
     }
   }
@@ -104,6 +119,20 @@ export function renderMarkdown(r: Json): string {
     out.push(
       `- ${c.met === null ? "n/a" : c.met ? "met" : "**not met**"}: ${c.name}${c.value !== null ? ` (${c.value})` : ""}`,
     );
+  }
+  const reference = r.runs.filter((run: Json) => run.lookup_p99_at_80pct?.h_reference);
+  if (reference.length) {
+    out.push("");
+    out.push(
+      "For comparison, the HTTP stack alone (H: bare Fastify, canned answer) paced the same way at 80 % of its own peak:",
+    );
+    out.push("");
+    for (const run of reference) {
+      const h = run.lookup_p99_at_80pct.h_reference;
+      out.push(
+        `- during the ${dbName(run.db)} ${size(run.n)} world: ${int(h.offered_rate)}/s offered, p50 ${f(h.result.latency_ms.p50)} ms, p99 ${f(h.result.latency_ms.p99)} ms`,
+      );
+    }
   }
   out.push("");
   return out.join("\n");

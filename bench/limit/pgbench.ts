@@ -39,7 +39,8 @@ export async function pgbench(opts: {
     "-M",
     "prepared",
     "-h",
-    u.hostname,
+    // A Unix-domain socket directory given as ?host=… (libpq's form) wins over the URL's host name.
+    u.searchParams.get("host") ?? u.hostname,
     "-p",
     u.port || "5432",
     "-U",

@@ -12,6 +12,7 @@ import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";
 import { isDatabaseUnavailable } from "../store/database.js";
 import type { HttpContext } from "./context.js";
+import { lazyChildLoggerFactory } from "./lazy-logger.js";
 import { platformAdminRoutes } from "./platform-admin-routes.js";
 import { platformRoutes } from "./platform-routes.js";
 import { saasRoutes } from "./saas-routes.js";
@@ -45,6 +46,7 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
       ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
     genReqId: () => newLogId(),
+    childLoggerFactory: lazyChildLoggerFactory,
     requestIdLogLabel: "log_id",
     requestIdHeader: false,
     bodyLimit: ctx.config.bodyLimitBytes,

@@ -61,6 +61,10 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
+    // Connections once opened stay open (pg closes idle ones after 10 s by default): a burst
+    // after a quiet spell would otherwise pay new backends (a fork, cold caches, statements
+    // prepared again) in its latency.
+    min: poolSize,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     query_timeout: QUERY_TIMEOUT_MS,
   });

@@ -1,5 +1,5 @@
 /** The gateway's records on Kysely: apps, grants, tokens (hashed), idempotency keys, request log. */
-import type { Kysely } from "kysely";
+import { CompiledQuery, type Kysely } from "kysely";
 import type { FaultPoints, ReadContext } from "../core/ports.js";
 import type {
   AppRecord,
@@ -10,6 +10,7 @@ import type {
   StoredResponse,
   TokenRecord,
 } from "../gateway/ports.js";
+import { preparedAs } from "./database.js";
 import { DependencyUnavailable } from "./faults.js";
 import type { ReadCache } from "./read-cache.js";
 import type { DB } from "./schema.js";
@@ -223,26 +224,34 @@ export class KyselyGatewayStore implements GatewayStore {
       .execute();
   }
 
+  /**
+   * One statement of constant text whatever the batch size (one array per column), so it is
+   * prepared once per connection instead of built and planned for every batch.
+   */
   async insertRequestLogs(entries: readonly RequestLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db
-      .insertInto("request_log")
-      .values(
-        entries.map((e) => ({
-          log_id: e.logId,
-          endpoint: e.endpoint,
-          app_id: e.appId,
-          merchant_id: e.merchantId,
-          outcome_row: e.outcomeRow,
-          http_status: e.httpStatus,
-          duration_ms: e.durationMs,
-          cause: e.cause,
-          redeem_id: e.redeemId,
-          created_at: e.createdAt,
-        })),
-      )
-      .onConflict((oc) => oc.column("log_id").doNothing())
-      .execute();
+    const column = <T>(pick: (e: RequestLogEntry) => T): T[] => entries.map(pick);
+    await this.db.executeQuery(
+      CompiledQuery.raw(
+        `${preparedAs("request_log_insert")}INSERT INTO request_log
+           (log_id, endpoint, app_id, merchant_id, outcome_row, http_status, duration_ms, cause, redeem_id, created_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::smallint[],
+                              $7::integer[], $8::text[], $9::bigint[], $10::bigint[])
+         ON CONFLICT (log_id) DO NOTHING`,
+        [
+          column((e) => e.logId),
+          column((e) => e.endpoint),
+          column((e) => e.appId),
+          column((e) => e.merchantId),
+          column((e) => e.outcomeRow),
+          column((e) => e.httpStatus),
+          column((e) => e.durationMs),
+          column((e) => e.cause),
+          column((e) => e.redeemId),
+          column((e) => e.createdAt),
+        ],
+      ),
+    );
   }
 
   async requestLog(logId: string): Promise<RequestLogEntry | null> {
