@@ -19,6 +19,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Unknown typed codes allowed per app and merchant per minute before lookups are throttled. */
   readonly missBudgetPerMinute: number;
+  /** PostgreSQL connections of this process (FULFILL_DB_POOL). */
+  readonly dbPoolSize: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -48,5 +50,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     requestLogDays: int(env.FULFILL_REQUEST_LOG_DAYS, 30, "FULFILL_REQUEST_LOG_DAYS"),
     bodyLimitBytes: 64 * 1024,
     missBudgetPerMinute: int(env.FULFILL_MISS_BUDGET, 300, "FULFILL_MISS_BUDGET"),
+    dbPoolSize: Math.max(1, int(env.FULFILL_DB_POOL, 10, "FULFILL_DB_POOL")),
   };
 }

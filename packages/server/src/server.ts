@@ -71,6 +71,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       dataDir,
       deadlineMs: config.coreDeadlineMs,
       cancelWindowSeconds: config.cancelWindowSeconds,
+      poolSize: config.dbPoolSize,
       ...(opts.realClock ? { realClock: opts.realClock } : {}),
     }));
   try {
