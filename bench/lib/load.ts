@@ -1,5 +1,5 @@
 /**
- * Drives load with autocannon at a fixed concurrency (or a fixed overall rate): one request
+ * Drives load with autocannon at a fixed concurrency (a closed loop; a fixed rate is paced-load.ts): one request
  * shape per scenario, a body per request from the scenario, every answer counted by its
  * catalogue row. Latency is taken from every answer (autocannon's own histogram keeps only
  * 2xx, and catalogue rows answer 500), at sub-millisecond precision.
@@ -37,7 +37,6 @@ export interface LoadSpec {
   readonly endpoint: Endpoint;
   readonly connections: number;
   readonly durationS: number;
-  readonly overallRate?: number;
   /** The body of the next request; may keep what it chose in the connection's context. */
   readonly body: (context: Record<string, unknown>) => string;
   /** Sees every answer with the context of the request it answers. */
@@ -85,7 +84,6 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         url: spec.url,
         connections: spec.connections,
         duration: spec.durationS,
-        ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
         pipelining: 1,
         timeout: 10,
         requests: [
@@ -114,7 +112,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         const total = latencies.length;
         resolve({
           connections: spec.connections,
-          offered_rate: spec.overallRate ?? null,
+          offered_rate: null,
           duration_s: round(seconds, 2),
           answers_total: total,
           throughput_rps: round(total / seconds),

@@ -16,24 +16,19 @@
 
 import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { Endpoint, LoadResult } from "./load.js";
+import type { LoadResult, LoadSpec } from "./load.js";
 import { classify } from "./load.js";
 import { ResourceSampler } from "./proc.js";
 import { percentiles, round } from "./stats.js";
 
-export interface PacedSpec {
-  readonly url: string;
-  readonly path: string;
-  readonly token: string;
-  readonly endpoint: Endpoint;
-  /** The most requests in flight at once (the pool's connections); more due wait, and their wait counts. */
+export type PacedSpec = Pick<
+  LoadSpec,
+  "url" | "path" | "token" | "endpoint" | "durationS" | "body" | "serverPid" | "sampleDb"
+> & {
+  /** The most requests in flight at once (the connections); more due wait, and their wait counts. */
   readonly connections: number;
-  readonly durationS: number;
   readonly overallRate: number;
-  readonly body: (context: Record<string, unknown>) => string;
-  readonly serverPid: number | null;
-  readonly sampleDb: string | null;
-}
+};
 
 export interface PacedResult extends LoadResult {
   /** Latency from when the request went out on a free connection (its wait for one left out), for comparison. */
