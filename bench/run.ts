@@ -868,15 +868,17 @@ async function runWorld(opts: Options, db: Db, n: number, stamp: string): Promis
         log(
           `  lookup at 80 % of peak: ${rate} rps offered (peak ${peak.throughput_rps} at c=${peak.connections})`,
         );
-        const r = await runPacedLoad({
-          ...base(),
-          path: QUERY_PATH,
-          endpoint: "query",
-          connections: peak.connections,
-          durationS: opts.durationS,
-          overallRate: rate,
-          body: lookupBody,
-        });
+        const pacedLookup = (overallRate: number) =>
+          runPacedLoad({
+            ...base(),
+            path: QUERY_PATH,
+            endpoint: "query",
+            connections: peak.connections,
+            durationS: opts.durationS,
+            overallRate,
+            body: lookupBody,
+          });
+        const r = await pacedLookup(rate);
         await record("lookup_code", { ...r });
         lookups.pop(); // kept apart from the fixed-concurrency list
         const hAtPeak = run.limits.lookup_code.find((l) => l.concurrency === peak.connections)?.H;
@@ -891,15 +893,7 @@ async function runWorld(opts: Options, db: Db, n: number, stamp: string): Promis
         };
         for (const fraction of opts.curve.filter((f) => f !== 0.8)) {
           const offered = Math.max(1, Math.round(fraction * peak.throughput_rps));
-          const c = await runPacedLoad({
-            ...base(),
-            path: QUERY_PATH,
-            endpoint: "query",
-            connections: peak.connections,
-            durationS: opts.durationS,
-            overallRate: offered,
-            body: lookupBody,
-          });
+          const c = await pacedLookup(offered);
           log(
             `  lookup at ${Math.round(fraction * 100)} % of peak: p50 ${c.latency_ms.p50} p99 ${c.latency_ms.p99} ms`,
           );

@@ -5,6 +5,10 @@
  * round trip then serves many requests (one query, one write to the database's socket) instead
  * of one; unloaded, nothing waits.
  *
+ * One batch in flight by default: a waiting read waits at most one round trip. Measured against
+ * two (bench, typed-code lookups at 10 k vouchers): +5-10 % lookups/s at 64 clients and about half
+ * the database CPU (27 % instead of 50 % at 80 % of the peak).
+ *
  * Every read still starts after its request arrived, so it is as fresh as a read of its own.
  * A failed batch fails each read in it, as its own query would have failed.
  */
@@ -22,7 +26,7 @@ export class ReadBatcher<K, R> {
     /** Runs one query for the union of the keys; its rows are split back by `belongs`. */
     private readonly run: (keys: K[]) => Promise<R[]>,
     private readonly belongs: (row: R, keys: ReadonlySet<K>) => boolean,
-    private readonly maxInFlight = 2,
+    private readonly maxInFlight = 1,
     private readonly maxKeys = 500,
   ) {}
 
