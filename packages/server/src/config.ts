@@ -21,6 +21,17 @@ export interface Config {
   readonly missBudgetPerMinute: number;
   /** PostgreSQL connections of this process (FULFILL_DB_POOL). */
   readonly dbPoolSize: number;
+  /** Redis shared by server processes for rate limits and budgets (REDIS_URL); unset: per process. */
+  readonly redisUrl: string | undefined;
+  /**
+   * FULFILL_TRUST_PROXY: addresses (or CIDRs) of the reverse proxies whose X-Forwarded-For is
+   * believed for the client address; empty: the socket's peer is the client.
+   */
+  readonly trustProxy: readonly string[];
+  /** Seconds between sweeps of expired tokens, used pairing codes and old idempotency rows. */
+  readonly purgeIntervalSeconds: number;
+  /** FULFILL_WEBHOOK_ALLOW_LOOPBACK=1: webhook receivers on 127.0.0.0/8 and [::1] allowed (tests, demo). */
+  readonly webhookAllowLoopback: boolean;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -28,6 +39,13 @@ function int(value: string | undefined, fallback: number, name: string): number 
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
   return n;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -51,5 +69,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: 64 * 1024,
     missBudgetPerMinute: int(env.FULFILL_MISS_BUDGET, 300, "FULFILL_MISS_BUDGET"),
     dbPoolSize: Math.max(1, int(env.FULFILL_DB_POOL, 10, "FULFILL_DB_POOL")),
+    redisUrl: env.REDIS_URL || undefined,
+    trustProxy: list(env.FULFILL_TRUST_PROXY),
+    purgeIntervalSeconds: Math.max(1, int(env.FULFILL_PURGE_INTERVAL, 3600, "FULFILL_PURGE_INTERVAL")),
+    webhookAllowLoopback: env.FULFILL_WEBHOOK_ALLOW_LOOPBACK === "1",
   };
 }
