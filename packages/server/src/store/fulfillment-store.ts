@@ -486,7 +486,7 @@ class KyselyReads implements FulfillmentReads {
       .where("merchant_id", "=", q.merchantId)
       .where("redeem_time", ">=", String(q.startTime))
       .where("redeem_time", "<", String(q.endTime));
-    if (q.thirdShopId !== null) query = query.where("third_shop_id", "=", q.thirdShopId);
+    if (q.thirdShopIds.length > 0) query = query.where("third_shop_id", "in", q.thirdShopIds);
     if (q.after) {
       const after = q.after;
       query = query.where((eb) =>
