@@ -236,7 +236,8 @@ export async function lookupByQr(deps: LookupDeps, scope: LookupScope, qr: QrCla
       spentBy = since[0]?.redeemId ?? null;
     });
     const now = deps.clock.now();
-    const settled = () => views.filter((v) => SPENT_OR_AFTER_SALE.has(v.status));
+    // Only what this shop may see, as on success: another shop's codes never ride on G19/G22.
+    const settled = () => views.filter((v) => v.usableHere && SPENT_OR_AFTER_SALE.has(v.status));
     if (spentBy !== null) {
       return {
         ok: false,

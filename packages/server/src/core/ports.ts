@@ -86,7 +86,8 @@ export interface FulfillmentReads {
 
 export interface RedemptionPageQuery {
   readonly merchantId: string;
-  readonly thirdShopId: string | null;
+  /** The shops whose records are listed; empty: every shop of the merchant. */
+  readonly thirdShopIds: readonly string[];
   readonly startTime: number;
   readonly endTime: number;
   /** The last record of the previous page, or null for the first page. */

@@ -16,7 +16,19 @@ export interface GrantRecord {
   /** Empty: every shop of the merchant. */
   readonly thirdShopIds: readonly string[];
   readonly revoked: boolean;
+  /**
+   * For a POS device paired on behalf of an app: that app's id (the grant above is then already
+   * narrowed to what the app's current grant allows). null for every other grant.
+   */
+  readonly onBehalfOfAppId: string | null;
 }
+
+/**
+ * A shop id no shop has and no request can name (third_shop_id is at most 64 characters): a
+ * device whose shop its parent app no longer covers gets the list [NO_SHOP], so it acts for no
+ * shop, never for all of them (an empty list means every shop).
+ */
+export const NO_SHOP = "<no shop: the app this device acts for no longer covers the device's shop>";
 
 export interface TokenRecord {
   readonly tokenHash: string;

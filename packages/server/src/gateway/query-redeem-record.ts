@@ -52,7 +52,8 @@ export async function queryRedeemRecord(
     page = await deps.reads.redemptionPage(
       {
         merchantId: caller.merchantId,
-        thirdShopId: body.third_shop_id ?? null,
+        // Without a shop: the shops this caller may act for, never the merchant's others.
+        thirdShopIds: body.third_shop_id !== undefined ? [body.third_shop_id] : auth.value.grant.thirdShopIds,
         startTime: body.start_time,
         endTime: body.end_time,
         after,

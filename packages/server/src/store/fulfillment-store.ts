@@ -156,10 +156,20 @@ class KyselyReads implements FulfillmentReads {
     this.#byCodes = coalesce
       ? new ReadBatcher<string, JoinedRow>(
           async (keys) => {
-            const codes = [...new Set(keys.map((k) => k.slice(k.indexOf(":") + 1)))];
+            // Keys are (merchant, code) pairs: the SQL filters on both, as the direct read does,
+            // so a batch never reads another merchant's voucher for a caller.
+            const merchants: string[] = [];
+            const codes: string[] = [];
+            for (const k of keys) {
+              const at = k.indexOf(":");
+              merchants.push(k.slice(0, at));
+              codes.push(k.slice(at + 1));
+            }
             const query = CompiledQuery.raw(
-              `${preparedAs("items_any_codes")}${ITEMS_SELECT} WHERE v.code = ANY($1::char(12)[]) ORDER BY v.item_order_id`,
-              [codes],
+              `${preparedAs("items_any_codes")}${ITEMS_SELECT} WHERE v.code = ANY($2::char(12)[])
+                 AND (v.merchant_id, v.code) IN (SELECT * FROM unnest($1::bigint[], $2::char(12)[]))
+               ORDER BY v.item_order_id`,
+              [merchants, codes],
             );
             return (await this.db.executeQuery<JoinedRow>(query)).rows;
           },
@@ -476,7 +486,7 @@ class KyselyReads implements FulfillmentReads {
       .where("merchant_id", "=", q.merchantId)
       .where("redeem_time", ">=", String(q.startTime))
       .where("redeem_time", "<", String(q.endTime));
-    if (q.thirdShopId !== null) query = query.where("third_shop_id", "=", q.thirdShopId);
+    if (q.thirdShopIds.length > 0) query = query.where("third_shop_id", "in", q.thirdShopIds);
     if (q.after) {
       const after = q.after;
       query = query.where((eb) =>

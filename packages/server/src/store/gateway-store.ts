@@ -10,6 +10,7 @@ import type {
   StoredResponse,
   TokenRecord,
 } from "../gateway/ports.js";
+import { NO_SHOP } from "../gateway/ports.js";
 import { preparedAs } from "./database.js";
 import { DependencyUnavailable } from "./faults.js";
 import type { ReadCache } from "./read-cache.js";
@@ -68,22 +69,59 @@ export class KyselyGatewayStore implements GatewayStore {
     return this.#cached(`grant:${appId}:${merchantId}`, () => this.#grant(appId, merchantId));
   }
 
+  /**
+   * One statement: the grant and, for a POS device paired on behalf of an app, that app's current
+   * grant of the merchant. A device never holds more than its app: its scopes are intersected with
+   * the app's, its shop kept only while the app's grant covers it (empty list: all shops), and it
+   * is revoked with the app's grant. Cached like any grant, so a change takes effect within the
+   * cache's 1 s everywhere.
+   */
   async #grant(appId: string, merchantId: string): Promise<GrantRecord | null> {
     const r = await this.db
-      .selectFrom("grants")
-      .selectAll()
-      .where("app_id", "=", appId)
-      .where("merchant_id", "=", merchantId)
+      .selectFrom("grants as g")
+      .leftJoin("pos_devices as d", "d.app_id", "g.app_id")
+      .leftJoin("apps as pa", "pa.client_key", "d.parent_client_key")
+      .leftJoin("grants as pg", (join) =>
+        join.onRef("pg.app_id", "=", "pa.app_id").onRef("pg.merchant_id", "=", "g.merchant_id"),
+      )
+      .select([
+        "g.app_id",
+        "g.merchant_id",
+        "g.scopes",
+        "g.third_shop_ids",
+        "g.revoked_at",
+        "d.parent_client_key",
+        "pa.app_id as parent_app_id",
+        "pg.scopes as parent_scopes",
+        "pg.third_shop_ids as parent_third_shop_ids",
+        "pg.revoked_at as parent_revoked_at",
+        "pg.app_id as parent_grant_app_id",
+      ])
+      .where("g.app_id", "=", appId)
+      .where("g.merchant_id", "=", merchantId)
       .executeTakeFirst();
-    return r
-      ? {
-          appId: r.app_id,
-          merchantId: r.merchant_id,
-          scopes: r.scopes,
-          thirdShopIds: r.third_shop_ids,
-          revoked: r.revoked_at !== null,
-        }
-      : null;
+    if (!r) return null;
+    const own: GrantRecord = {
+      appId: r.app_id,
+      merchantId: r.merchant_id,
+      scopes: r.scopes,
+      thirdShopIds: r.third_shop_ids,
+      revoked: r.revoked_at !== null,
+      onBehalfOfAppId: null,
+    };
+    if (r.parent_client_key === null || r.parent_client_key === undefined) return own;
+    const parentScopes = r.parent_scopes ?? [];
+    const parentShops = r.parent_third_shop_ids ?? [];
+    const shops =
+      parentShops.length === 0 ? own.thirdShopIds : own.thirdShopIds.filter((s) => parentShops.includes(s));
+    return {
+      ...own,
+      scopes: own.scopes.filter((s) => parentScopes.includes(s)),
+      thirdShopIds: shops.length > 0 || own.thirdShopIds.length === 0 ? shops : [NO_SHOP],
+      // A parent app or grant that is gone, or revoked, revokes the device.
+      revoked: own.revoked || r.parent_grant_app_id === null || r.parent_revoked_at !== null,
+      onBehalfOfAppId: r.parent_app_id ?? null,
+    };
   }
 
   async token(tokenHash: string): Promise<TokenRecord | null> {
