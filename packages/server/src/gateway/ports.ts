@@ -16,6 +16,8 @@ export interface GrantRecord {
   /** Empty: every shop of the merchant. */
   readonly thirdShopIds: readonly string[];
   readonly revoked: boolean;
+  /** A POS device's grant: the app it was paired on behalf of (its misses count there too); else null. */
+  readonly onBehalfOfAppId: string | null;
 }
 
 export interface TokenRecord {
@@ -81,4 +83,19 @@ export interface GatewayStore {
   requestLog(logId: string): Promise<RequestLogEntry | null>;
   purgeRequestLog(before: number): Promise<number>;
   purgeIdempotencyKeys(beforeMs: number): Promise<number>;
+}
+
+export interface WindowCount {
+  /** Points counted for the key in the current window. */
+  readonly total: number;
+  /** Until the window ends. */
+  readonly msLeft: number;
+}
+
+/** A count per key over a fixed real-clock window (per process, or shared by every process). */
+export interface WindowCounter {
+  /** Adds points; null when the count is unknown (a fail-open counter during an outage). */
+  add(key: string, points: number): Promise<WindowCount | null>;
+  /** The current count; null when nothing was counted in this window (or it is unknown). */
+  peek(key: string): Promise<WindowCount | null>;
 }

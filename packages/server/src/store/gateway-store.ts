@@ -82,6 +82,8 @@ export class KyselyGatewayStore implements GatewayStore {
           scopes: r.scopes,
           thirdShopIds: r.third_shop_ids,
           revoked: r.revoked_at !== null,
+          // Filled by the device-grant work (issue 13 item 3): the app a device was paired for.
+          onBehalfOfAppId: null,
         }
       : null;
   }
