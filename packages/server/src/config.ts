@@ -32,6 +32,13 @@ export interface Config {
   readonly purgeIntervalSeconds: number;
   /** FULFILL_WEBHOOK_ALLOW_LOOPBACK=1: webhook receivers on 127.0.0.0/8 and [::1] allowed (tests, demo). */
   readonly webhookAllowLoopback: boolean;
+  /** FULFILL_REDIS_PREFIX: the start of every Redis key of this deployment (tests pass their own). */
+  readonly redisKeyPrefix: string;
+  /**
+   * FULFILL_AUTH_FAILURES: failed credential attempts allowed per key per minute (token endpoint
+   * per client_key and address, operator token per address); see the README for the others.
+   */
+  readonly authFailuresPerMinute: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -73,5 +80,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: list(env.FULFILL_TRUST_PROXY),
     purgeIntervalSeconds: Math.max(1, int(env.FULFILL_PURGE_INTERVAL, 3600, "FULFILL_PURGE_INTERVAL")),
     webhookAllowLoopback: env.FULFILL_WEBHOOK_ALLOW_LOOPBACK === "1",
+    redisKeyPrefix: env.FULFILL_REDIS_PREFIX || "fulfill:",
+    authFailuresPerMinute: Math.max(1, int(env.FULFILL_AUTH_FAILURES, 10, "FULFILL_AUTH_FAILURES")),
   };
 }

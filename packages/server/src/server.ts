@@ -5,14 +5,18 @@ import { sweepExpiredRefunds } from "./core/after-sale.js";
 import type { RealClock } from "./core/ports.js";
 import { installDevices } from "./devices/index.js";
 import { installEventDelivery } from "./events/index.js";
-import { EnumerationGuard } from "./gateway/enumeration-guard.js";
+import { EnumerationGuard, type EnumerationTrip } from "./gateway/enumeration-guard.js";
+import { FailureThrottle } from "./gateway/failure-throttle.js";
 import { QrCodec } from "./gateway/qr-codec.js";
 import { RateLimiter } from "./gateway/rate-limiter.js";
 import { RequestLogWriter } from "./gateway/request-log-writer.js";
 import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
+import { AlertStore, type OperatorAlert } from "./store/alert-store.js";
+import { DeviceStore } from "./store/device-store.js";
 import { KyselyGatewayStore } from "./store/gateway-store.js";
 import { loadKey, loadToken } from "./store/keys.js";
+import { type HealthLog, memoryCounters, redisCounters } from "./store/shared-counters.js";
 import { openSystem, type System } from "./system.js";
 
 export interface RunningServer {
@@ -35,30 +39,98 @@ export interface StartOptions {
   readonly system?: System;
 }
 
-/** What the HTTP layer needs besides the system: gateway store, request log, QR codec, limits. */
+/** The window of the enumeration budget (its size is `missBudgetPerMinute`). */
+const MISS_WINDOW_MS = 60_000;
+
+/**
+ * What the HTTP layer needs besides the system: gateway store, request log, QR codec, limits.
+ * `log` is read when an enumeration alert is raised (the app's log, once there is one).
+ */
 export function httpContext(
   config: Config,
   system: System,
   dataDir: string | null,
   operatorToken: string,
-  onEnumerationAlert?: ConstructorParameters<typeof EnumerationGuard>[3],
+  log: () => HealthLog | undefined = () => undefined,
 ): HttpContext {
   const gateway = new KyselyGatewayStore(system.database.db, system.faults, system.cache);
+  const counters = config.redisUrl ? redisCounters(config.redisUrl, config.redisKeyPrefix) : memoryCounters();
+  const alerts = new AlertStore(system.database.db);
+  const devices = new DeviceStore(system.database.db);
+  const failures = config.authFailuresPerMinute;
+  const rule = (name: string, allowed: number, windowSeconds: number) => ({
+    counter: counters.counter(name, allowed, windowSeconds, "local"),
+    allowed,
+  });
   return {
     system,
     config,
     gateway,
     requestLog: new RequestLogWriter(gateway, () => undefined),
     qr: new QrCodec(loadKey(config.qrKey, dataDir, "qr.key")),
-    limiter: new RateLimiter(config.rateLimitPerSecond, system.realClock),
+    limiter: new RateLimiter(
+      config.rateLimitPerSecond,
+      counters.counter("rate", config.rateLimitPerSecond, 1, "open"),
+    ),
     enumeration: new EnumerationGuard(
       config.missBudgetPerMinute,
-      60_000,
-      system.realClock,
-      onEnumerationAlert,
+      MISS_WINDOW_MS,
+      counters.counter("misses", config.missBudgetPerMinute, MISS_WINDOW_MS / 1000, "local"),
+      (trip) => raiseEnumerationAlert(trip, devices, alerts, log()),
     ),
     operatorToken,
+    counters,
+    throttles: {
+      // Several apps may share one address (a SaaS's egress): the address alone gets three times more.
+      token: new FailureThrottle([rule("auth:client", failures, 60), rule("auth:address", failures * 3, 60)]),
+      operator: new FailureThrottle([rule("auth:operator", failures, 60)]),
+      // Pairing codes live 10 minutes: their failures are counted over 10 minutes.
+      pairing: new FailureThrottle([rule("pair:address", failures, 600), rule("pair:code", failures, 600)]),
+    },
+    alerts,
   };
+}
+
+/** One warn line and one stored alert per tripped budget and window; never a code. */
+async function raiseEnumerationAlert(
+  trip: EnumerationTrip,
+  devices: DeviceStore,
+  alerts: AlertStore,
+  log: HealthLog | undefined,
+): Promise<void> {
+  const s = trip.subject;
+  // Only here, when a budget trips, is the device behind the token looked up.
+  const device = await devices.deviceByApp(s.appId).catch(() => null);
+  const deviceBudget = device !== null && trip.budget === "own";
+  const alert: OperatorAlert = {
+    type: "code_enumeration",
+    atMs: trip.at,
+    budget: deviceBudget ? "device" : "app",
+    appId: deviceBudget ? (s.onBehalfOfAppId ?? s.appId) : trip.budgetAppId,
+    merchantId: s.merchantId,
+    deviceId: device?.deviceId ?? null,
+    misses: trip.misses,
+    windowSeconds: trip.windowMs / 1000,
+  };
+  log?.warn(
+    {
+      alert: {
+        type: alert.type,
+        budget: alert.budget,
+        app_id: alert.appId,
+        merchant_id: alert.merchantId,
+        device_id: alert.deviceId,
+        misses: alert.misses,
+        window_seconds: alert.windowSeconds,
+      },
+    },
+    "code enumeration suspected: lookups and redeems throttled",
+  );
+  await alerts
+    .insert(alert)
+    .catch((err) =>
+      log?.warn({ err: { message: (err as Error).message } }, "storing the enumeration alert failed"),
+    );
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -77,18 +149,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   try {
     const operator = loadToken(config.operatorToken, dataDir, "operator.token");
     let appLog: FastifyInstance["log"] | undefined;
-    const context = httpContext(config, system, dataDir, operator.token, (alert) =>
-      appLog?.warn(
-        { alert: { app_id: alert.appId, merchant_id: alert.merchantId, misses: alert.misses } },
-        "code enumeration suspected: lookups throttled",
-      ),
-    );
+    const context = httpContext(config, system, dataDir, operator.token, () => appLog);
     const app = await buildApp(context, {
       ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
     });
     await installDevices(app, context);
     appLog = app.log;
+    context.counters.start(app.log);
     const events = await installEventDelivery(app, context);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
@@ -123,6 +191,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         clearInterval(expirySweep);
         await events.stop();
         await app.close();
+        await context.counters.close();
         if (!opts.system) await system.close();
       },
     };

@@ -6,6 +6,7 @@ import type { RowId } from "../domain/catalogue.js";
 import { itemRedemptionStatus } from "../domain/item-state.js";
 import type { FulfillStatus } from "../domain/status.js";
 import { type UsageReminder, usageReminder } from "../domain/usage-reminder.js";
+import { type CodeResolution, resolveCodes } from "./code-resolution.js";
 import type { BusinessClock, CodeItems, FulfillmentStore, ReadContext } from "./ports.js";
 import type { ExecutionOrderRecord, ProductRecord, SubOrderRecord, VoucherRecord } from "./records.js";
 import { describeError } from "./result.js";
@@ -16,6 +17,8 @@ export interface LookupScope {
   readonly country: string;
   readonly thirdShopId: string;
   readonly locale: string;
+  /** The shops the caller may act for (its grant's); absent or empty: every shop of the merchant. */
+  readonly callerShops?: readonly string[];
 }
 
 export interface QrClaims {
@@ -36,7 +39,7 @@ export interface CodeView {
   readonly reminder: UsageReminder;
 }
 
-export type LookupOutcome =
+export type LookupOutcome = (
   | { readonly ok: true; readonly shopOrderId: string; readonly items: CodeView[] }
   | {
       readonly ok: false;
@@ -45,7 +48,11 @@ export type LookupOutcome =
       /** For the QR rows G19/G22: the order's redeemed and after-sale codes. */
       readonly shopOrderId?: string;
       readonly items?: CodeView[];
-    };
+    }
+) & {
+  /** Typed codes: which of them resolved for the caller, once their vouchers were read. */
+  readonly resolution?: CodeResolution;
+};
 
 export interface LookupDeps {
   readonly store: FulfillmentStore;
@@ -157,7 +164,23 @@ export async function lookupByCodes(
   scope: LookupScope,
   codes: readonly string[],
 ): Promise<LookupOutcome> {
+  const seen: { resolution?: CodeResolution } = {};
+  const outcome = await lookupTyped(deps, scope, codes, seen);
+  return seen.resolution ? { ...outcome, resolution: seen.resolution } : outcome;
+}
+
+async function lookupTyped(
+  deps: LookupDeps,
+  scope: LookupScope,
+  codes: readonly string[],
+  seen: { resolution?: CodeResolution },
+): Promise<LookupOutcome> {
   const ctx = (fault: string): ReadContext => ({ merchantId: scope.merchantId, fault });
+  // From the records as they were read (no fault point: judging them is not another read).
+  const judge = (vouchers: readonly VoucherRecord[], items: CodeItems | null) => {
+    const snapshots = items ? items.shopSnapshots({ merchantId: scope.merchantId, fault: null }) : null;
+    seen.resolution = resolveCodes(scope.merchantId, scope.callerShops, vouchers, snapshots);
+  };
   const primary = deps.store.primary;
   const separateReplica = deps.store.replica !== primary;
   try {
@@ -175,15 +198,18 @@ export async function lookupByCodes(
       const first = await read("G13", () =>
         deps.store.replica.vouchersByCodes(scope.merchantId, codes, ctx("query.certificate")),
       );
+      judge(first, null);
       const refused = oneShopOrder(first);
       if (refused) return refused;
       items = await read("G16", () =>
         primary.itemsByCodes(scope.merchantId, codes, ctx("query.master_requery")),
       );
+      judge(items.vouchers, items);
     } else {
       items = await read("G13", () =>
         primary.itemsByCodes(scope.merchantId, codes, ctx("query.certificate")),
       );
+      judge(items.vouchers, items);
       const refused = oneShopOrder(items.vouchers);
       if (refused) return refused;
       await read("G16", async () => items.servedRead(ctx("query.master_requery")));

@@ -5,6 +5,7 @@
 import type { RowId } from "../domain/catalogue.js";
 import { REDEMPTION_SOURCE } from "../domain/status.js";
 import type { UsageRules } from "../domain/usable-time.js";
+import { type CodeResolution, resolveCodes } from "./code-resolution.js";
 import { executionCheck, subOrderCheck, voucherCheck } from "./item-checks.js";
 import {
   type BusinessClock,
@@ -27,7 +28,12 @@ export interface RedeemCommand {
   readonly shopOrderId: string;
   readonly codes: readonly string[];
   readonly source?: number;
+  /** The shops the caller may act for (its grant's); absent or empty: every shop of the merchant. */
+  readonly callerShops?: readonly string[];
 }
+
+/** The answer, and which codes resolved for the caller once their vouchers were read. */
+export type RedeemResult = Result<Redeemed> & { readonly resolution?: CodeResolution };
 
 export interface Redeemed {
   readonly redeemId: string;
@@ -81,7 +87,7 @@ function rulesOf(p: ProductRecord): UsageRules {
 }
 
 /** Runs the core under its deadline: past it, the caller gets R9 and the transaction rolls back. */
-export async function redeemCodes(deps: RedeemDeps, cmd: RedeemCommand): Promise<Result<Redeemed>> {
+export async function redeemCodes(deps: RedeemDeps, cmd: RedeemCommand): Promise<RedeemResult> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<Result<Redeemed>>((resolve) => {
@@ -90,11 +96,13 @@ export async function redeemCodes(deps: RedeemDeps, cmd: RedeemCommand): Promise
       resolve(fail("R9", `core deadline of ${deps.deadlineMs} ms passed`));
     }, deps.deadlineMs);
   });
-  const work = runRedeem(deps, cmd, controller.signal);
+  const seen: { resolution?: CodeResolution } = {};
+  const work = runRedeem(deps, cmd, controller.signal, seen);
   // A core that finishes after the deadline must not leave an unhandled rejection behind.
   work.catch(() => undefined);
   try {
-    return await Promise.race([work, deadline]);
+    const result = await Promise.race([work, deadline]);
+    return seen.resolution ? { ...result, resolution: seen.resolution } : result;
   } finally {
     clearTimeout(timer);
   }
@@ -104,6 +112,7 @@ async function runRedeem(
   deps: RedeemDeps,
   cmd: RedeemCommand,
   signal: AbortSignal,
+  seen: { resolution?: CodeResolution },
 ): Promise<Result<Redeemed>> {
   const { merchantId } = cmd;
   const ctx = (fault: string | null): ReadContext => ({ merchantId, fault });
@@ -132,6 +141,13 @@ async function runRedeem(
           tx.itemsByCodesForUpdate(merchantId, cmd.codes, ctx("redeem.voucher_read")),
         );
         const vouchers = items.vouchers;
+        // Judged from the rows just read (no fault point: this is not another read).
+        seen.resolution = resolveCodes(
+          merchantId,
+          cmd.callerShops,
+          vouchers,
+          items.shopSnapshots({ merchantId, fault: null }),
+        );
         const byCode = new Map<string, VoucherRecord>();
         for (const v of vouchers) if (v.shopOrderId === cmd.shopOrderId) byCode.set(v.code, v);
         if (byCode.size < cmd.codes.length) {

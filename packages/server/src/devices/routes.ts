@@ -8,12 +8,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Static, Type } from "typebox";
 import { authenticate } from "../gateway/caller.js";
 import { genericReply, type Reply, toJson } from "../gateway/envelope.js";
+import { keyDigest } from "../gateway/failure-throttle.js";
 import type { HttpContext } from "../http/context.js";
 import { okEnvelope, operatorGuard } from "../http/operator.js";
 import { send } from "../http/send.js";
 import type { DeviceRecord } from "../store/device-store.js";
 import { DeviceStore } from "../store/device-store.js";
-import { AttemptLimiter } from "./attempt-limiter.js";
 import {
   createDevice,
   deviceClientKey,
@@ -96,7 +96,6 @@ export function deviceRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const onRequest = operatorGuard(ctx);
   const sys = ctx.system;
   const devices = new DeviceStore(sys.database.db);
-  const pairAttempts = new AttemptLimiter(sys.realClock);
 
   const invalid = (request: FastifyRequest, reply: FastifyReply) =>
     send(
@@ -220,9 +219,11 @@ export function deviceRoutes(app: FastifyInstance, ctx: HttpContext): void {
       },
     },
     async (request, reply) => {
-      // Pairing codes are short: failed attempts are limited per client address.
-      const key = request.ip;
-      const wait = pairAttempts.blockedFor(key);
+      // Pairing codes are short: failed attempts are limited per client address and per code.
+      const raw = request.validationError ? null : (request.body as Static<typeof PairBody>).code;
+      const code = raw === null ? null : normalizePairingCode(raw);
+      const keys = [request.ip, code === null ? null : keyDigest(code)];
+      const wait = await ctx.throttles.pairing.blocked(keys);
       if (wait !== null) {
         reply.header("Retry-After", String(wait));
         return send(
@@ -232,12 +233,10 @@ export function deviceRoutes(app: FastifyInstance, ctx: HttpContext): void {
           "pairing attempts exhausted",
         );
       }
-      const raw = request.validationError ? null : (request.body as Static<typeof PairBody>).code;
-      const code = raw === null ? null : normalizePairingCode(raw);
       const outcome =
         code === null ? ({ ok: false, reason: "invalid_code" } as const) : await pairDevice(ctx, code);
       if (!outcome.ok) {
-        pairAttempts.fail(key);
+        await ctx.throttles.pairing.fail(keys);
         return outcome.reason === "parent_revoked"
           ? deviceError(
               request,

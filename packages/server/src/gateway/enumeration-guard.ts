@@ -1,56 +1,80 @@
 /**
- * Code enumeration throttling: typed codes that do not exist are misses; an app and merchant
- * that miss more than a budget within a window are answered 429 until the window passes, and
- * an operator alert is raised (once per window). On the real clock; per process.
+ * The code enumeration budget (CONTRACT.md section 2): every code a caller names that does not
+ * resolve for it is a miss. Misses are counted per (app, merchant) over a window; a POS device
+ * is an app of its own (its budget is the device's) and its misses count against the app it
+ * was paired for too. A caller over any of its budgets is answered 429 until the window ends;
+ * the miss that tips a budget over raises one alert for that window.
  */
-import type { RealClock } from "../core/ports.js";
+import type { WindowCounter } from "./ports.js";
 
-export interface EnumerationAlert {
-  readonly at: number; // Unix ms
+/** Who named the codes: the token's app and merchant, and for a device the app it acts for. */
+export interface MissSubject {
   readonly appId: string;
   readonly merchantId: string;
+  readonly onBehalfOfAppId: string | null;
+}
+
+export interface EnumerationTrip {
+  readonly at: number; // Unix ms, real clock
+  /** The budget that tipped: the caller's own, or (for a device) its parent app's. */
+  readonly budget: "own" | "parent";
+  readonly budgetAppId: string;
+  readonly subject: MissSubject;
   readonly misses: number;
   readonly windowMs: number;
 }
 
 export class EnumerationGuard {
-  readonly #windows = new Map<string, { start: number; misses: number; alerted: boolean }>();
-  readonly alerts: EnumerationAlert[] = [];
-
   constructor(
     readonly budget: number,
     readonly windowMs: number,
-    readonly clock: RealClock,
-    readonly onAlert: (alert: EnumerationAlert) => void = () => undefined,
+    readonly counter: WindowCounter,
+    readonly onTrip: (trip: EnumerationTrip) => Promise<void> = async () => undefined,
   ) {}
 
-  #window(key: string) {
-    const now = this.clock.nowMs();
-    let w = this.#windows.get(key);
-    if (!w || now - w.start >= this.windowMs) {
-      w = { start: now, misses: 0, alerted: false };
-      this.#windows.set(key, w);
-      if (this.#windows.size > 100_000) this.#windows.clear();
-    }
-    return w;
+  #budgets(s: MissSubject): { budget: EnumerationTrip["budget"]; appId: string }[] {
+    const own = [{ budget: "own" as const, appId: s.appId }];
+    return s.onBehalfOfAppId === null || s.onBehalfOfAppId === s.appId
+      ? own
+      : [...own, { budget: "parent" as const, appId: s.onBehalfOfAppId }];
   }
 
-  /** Seconds to wait when this caller is over its budget, else null. */
-  blocked(appId: string, merchantId: string): number | null {
-    const w = this.#window(`${appId}:${merchantId}`);
-    if (w.misses <= this.budget) return null;
-    return Math.max(1, Math.ceil((w.start + this.windowMs - this.clock.nowMs()) / 1000));
+  /** Seconds to wait when this caller is over one of its budgets, else null. */
+  async blocked(s: MissSubject): Promise<number | null> {
+    const counts = await Promise.all(
+      this.#budgets(s).map((b) => this.counter.peek(`${b.appId}:${s.merchantId}`)),
+    );
+    let wait: number | null = null;
+    for (const c of counts) {
+      if (c === null || c.total <= this.budget) continue;
+      wait = Math.max(wait ?? 0, Math.max(1, Math.ceil(c.msLeft / 1000)));
+    }
+    return wait;
   }
 
-  miss(appId: string, merchantId: string, count: number): void {
-    const w = this.#window(`${appId}:${merchantId}`);
-    w.misses += count;
-    if (w.misses > this.budget && !w.alerted) {
-      w.alerted = true;
-      const alert = { at: this.clock.nowMs(), appId, merchantId, misses: w.misses, windowMs: this.windowMs };
-      this.alerts.push(alert);
-      if (this.alerts.length > 1000) this.alerts.shift();
-      this.onAlert(alert);
-    }
+  /** Counts misses against every budget of the caller; raises the alert of a budget it tips over. */
+  async miss(s: MissSubject, misses: number): Promise<void> {
+    if (misses <= 0) return;
+    const budgets = this.#budgets(s);
+    const counts = await Promise.all(
+      budgets.map((b) => this.counter.add(`${b.appId}:${s.merchantId}`, misses)),
+    );
+    const trips: Promise<void>[] = [];
+    budgets.forEach((b, i) => {
+      const c = counts[i];
+      // Exactly one addition crosses the budget in a window, whichever process made it.
+      if (!c || c.total <= this.budget || c.total - misses > this.budget) return;
+      trips.push(
+        this.onTrip({
+          at: Date.now(),
+          budget: b.budget,
+          budgetAppId: b.appId,
+          subject: s,
+          misses: c.total,
+          windowMs: this.windowMs,
+        }),
+      );
+    });
+    await Promise.all(trips);
   }
 }

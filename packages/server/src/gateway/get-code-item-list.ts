@@ -1,4 +1,5 @@
 /** get_code_item_list after the transport's checks: field formats, permissions, QR, the lookup. */
+import { missCount } from "../core/code-resolution.js";
 import { type LookupDeps, type LookupOutcome, lookupByCodes, lookupByQr } from "../core/lookup.js";
 import { type Authorized, authorize, type Caller, type CallerDeps } from "./caller.js";
 import { toCodeItem } from "./code-item.js";
@@ -59,22 +60,18 @@ export async function getCodeItemList(
     country: a.merchant.country,
     thirdShopId: body.third_shop_id,
     locale: body.locale ?? "en-US",
+    callerShops: a.grant.thirdShopIds,
   };
 
   let outcome: LookupOutcome;
   if (hasCodes) {
-    const wait = deps.enumeration.blocked(caller.appId, caller.merchantId);
-    if (wait !== null) {
-      return {
-        reply: genericReply("rate_limit_exceeded", logId),
-        cause: "too many unknown codes: enumeration throttled",
-        retryAfter: wait,
-      };
-    }
+    // Whether the caller is over its budget was checked with the rate limit (step 2).
     const codes = [...new Set(body.code_list as string[])];
     outcome = await lookupByCodes(deps.lookup, scope, codes);
-    if (!outcome.ok && outcome.row === "G5")
-      deps.enumeration.miss(caller.appId, caller.merchantId, codes.length);
+    await deps.enumeration.miss(
+      { ...caller, onBehalfOfAppId: a.grant.onBehalfOfAppId },
+      missCount(codes, outcome.resolution),
+    );
   } else {
     const opened = deps.qr.open(body.qr_info as string);
     if (!opened.ok) return { reply: rowReply(opened.row, logId), cause: opened.cause };

@@ -26,6 +26,13 @@ export const OAUTH_ERRORS: Record<OAuthError, { status: number; description: str
   },
 };
 
+/** Too many failed attempts of this client or address (the OAuth shape, with Retry-After). */
+export const OAUTH_THROTTLED = {
+  error: "rate_limit_exceeded",
+  status: 429,
+  description: "Too many failed attempts; retry after the Retry-After delay.",
+} as const;
+
 export interface TokenPair {
   access_token: string;
   expires_in: number;

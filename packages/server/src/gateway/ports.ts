@@ -94,3 +94,18 @@ export interface GatewayStore {
   purgeRequestLog(before: number): Promise<number>;
   purgeIdempotencyKeys(beforeMs: number): Promise<number>;
 }
+
+export interface WindowCount {
+  /** Points counted for the key in the current window. */
+  readonly total: number;
+  /** Until the window ends. */
+  readonly msLeft: number;
+}
+
+/** A count per key over a fixed real-clock window (per process, or shared by every process). */
+export interface WindowCounter {
+  /** Adds points; null when the count is unknown (a fail-open counter during an outage). */
+  add(key: string, points: number): Promise<WindowCount | null>;
+  /** The current count; null when nothing was counted in this window (or it is unknown). */
+  peek(key: string): Promise<WindowCount | null>;
+}

@@ -3,12 +3,14 @@
  * Idempotency-Key, then the core under its deadline.
  */
 import { createHash } from "node:crypto";
+import { missCount } from "../core/code-resolution.js";
 import type { RealClock } from "../core/ports.js";
 import type { RedeemDeps } from "../core/redeem-codes.js";
 import { redeemCodes } from "../core/redeem-codes.js";
 import { describeError } from "../core/result.js";
 import { findRow, isTransient } from "../domain/catalogue.js";
 import { authorize, type Caller, type CallerDeps } from "./caller.js";
+import type { EnumerationGuard } from "./enumeration-guard.js";
 import { genericReply, type Reply, rowReply, successReply } from "./envelope.js";
 import type { Outcome } from "./get-code-item-list.js";
 import type { GatewayStore } from "./ports.js";
@@ -29,6 +31,7 @@ export interface RedeemEndpointDeps {
   readonly idempotencyTtlMs: number;
   /** An in-flight claim older than this was abandoned (its process died): it is taken over. */
   readonly idempotencyStaleMs: number;
+  readonly enumeration: EnumerationGuard;
 }
 
 export interface RedeemOutcome extends Outcome {
@@ -69,7 +72,7 @@ async function redeemOnce(
     if (auth.status === 401) return { reply: genericReply("access_token_invalid", logId), cause: auth.cause };
     return { reply: rowReply(auth.row, logId), cause: auth.cause };
   }
-  const { merchant } = auth.value;
+  const { merchant, grant } = auth.value;
   const shop = auth.value.shop as NonNullable<typeof auth.value.shop>;
   try {
     const app = await deps.caller.gateway.app(caller.appId, {
@@ -89,7 +92,12 @@ async function redeemOnce(
     thirdShopId: shop.thirdShopId,
     shopOrderId: body.shop_order_id,
     codes: body.code_list,
+    callerShops: grant.thirdShopIds,
   });
+  await deps.enumeration.miss(
+    { ...caller, onBehalfOfAppId: grant.onBehalfOfAppId },
+    missCount(body.code_list, result.resolution),
+  );
   if (result.ok) {
     return {
       reply: successReply({ redeem_id: result.value.redeemId }, logId),

@@ -1,10 +1,13 @@
 /** Everything the HTTP layer needs, built once per process. */
 import type { Config } from "../config.js";
 import type { EnumerationGuard } from "../gateway/enumeration-guard.js";
+import type { FailureThrottle } from "../gateway/failure-throttle.js";
 import type { QrCodec } from "../gateway/qr-codec.js";
 import type { RateLimiter } from "../gateway/rate-limiter.js";
 import type { RequestLogWriter } from "../gateway/request-log-writer.js";
+import type { AlertStore } from "../store/alert-store.js";
 import type { KyselyGatewayStore } from "../store/gateway-store.js";
+import type { CounterStore } from "../store/shared-counters.js";
 import type { System } from "../system.js";
 
 export interface HttpContext {
@@ -16,6 +19,15 @@ export interface HttpContext {
   readonly enumeration: EnumerationGuard;
   readonly requestLog: RequestLogWriter;
   readonly operatorToken: string;
+  /** Where the limits count (this process, or Redis): started with the app's log, closed with it. */
+  readonly counters: CounterStore;
+  /** Failed credential attempts: the token endpoint, the operator token, device pairing. */
+  readonly throttles: {
+    readonly token: FailureThrottle;
+    readonly operator: FailureThrottle;
+    readonly pairing: FailureThrottle;
+  };
+  readonly alerts: AlertStore;
 }
 
 /** What a request ended on, for the request log (written when the response is sent). */

@@ -5,11 +5,26 @@ import { secretsEqual } from "../security/secret-box.js";
 import type { HttpContext } from "./context.js";
 import { send } from "./send.js";
 
-/** The operator token guards the sandbox and platform routes; compared in constant time. */
+/**
+ * The operator token guards the sandbox and platform routes; compared in constant time. Failed
+ * attempts are throttled per client address.
+ */
 export function operatorGuard(ctx: HttpContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
+    const keys = [request.ip];
+    const wait = await ctx.throttles.operator.blocked(keys);
+    if (wait !== null) {
+      reply.header("Retry-After", String(wait));
+      return send(
+        request,
+        reply,
+        genericReply("rate_limit_exceeded", request.id),
+        "failed operator token attempts throttled",
+      );
+    }
     const token = bearerToken(request.headers.authorization);
     if (!token || !secretsEqual(token, ctx.operatorToken)) {
+      await ctx.throttles.operator.fail(keys);
       return send(
         request,
         reply,

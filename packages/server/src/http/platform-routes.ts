@@ -14,21 +14,29 @@ export function platformRoutes(app: FastifyInstance, ctx: HttpContext): void {
     "/platform/alerts",
     {
       onRequest: guard,
-      schema: { tags: ["platform"], summary: "Operator alerts of this process: suspected code enumeration" },
+      schema: {
+        tags: ["platform"],
+        summary:
+          "Operator alerts of every server process, newest first (at most 1000): suspected code enumeration",
+      },
     },
-    async (request, reply) =>
-      reply.send(
+    async (request, reply) => {
+      const alerts = await ctx.alerts.recent(1000);
+      return reply.send(
         okEnvelope(request, {
-          alerts: ctx.enumeration.alerts.map((a) => ({
-            type: "code_enumeration",
-            at: Math.floor(a.at / 1000),
+          alerts: alerts.map((a) => ({
+            type: a.type,
+            at: Math.floor(a.atMs / 1000),
+            budget: a.budget,
             app_id: a.appId,
             merchant_id: a.merchantId,
+            device_id: a.deviceId,
             misses: a.misses,
-            window_seconds: a.windowMs / 1000,
+            window_seconds: a.windowSeconds,
           })),
         }),
-      ),
+      );
+    },
   );
 
   app.get(

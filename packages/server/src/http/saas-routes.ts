@@ -1,13 +1,15 @@
 /** The TTLS SaaS surface: OAuth and the two fulfillment endpoints. Routes stay thin. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Static } from "typebox";
-import { authenticate } from "../gateway/caller.js";
+import { authenticate, type Caller } from "../gateway/caller.js";
 import { cancelRedeem } from "../gateway/cancel-redeem.js";
 import type { SaasEndpoint } from "../gateway/endpoint-rows.js";
 import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
+import type { MissSubject } from "../gateway/enumeration-guard.js";
 import { genericReply, rowReply, toJson } from "../gateway/envelope.js";
+import { keyDigest } from "../gateway/failure-throttle.js";
 import { getCodeItemList } from "../gateway/get-code-item-list.js";
-import { exchangeToken, OAUTH_ERRORS } from "../gateway/oauth.js";
+import { exchangeToken, OAUTH_ERRORS, OAUTH_THROTTLED } from "../gateway/oauth.js";
 import { queryRedeemRecord } from "../gateway/query-redeem-record.js";
 import { MAX_IDEMPOTENCY_KEY, redeemCode } from "../gateway/redeem-code.js";
 import type { HttpContext } from "./context.js";
@@ -40,12 +42,24 @@ function mediaType(header: string | undefined): string {
   return (header ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }
 
+/** The budgets a caller's misses count against: its own, and for a device its app's. */
+async function missSubject(ctx: HttpContext, caller: Caller): Promise<MissSubject> {
+  // The grant is read again (from the read cache) at step 4, where its failure has its row.
+  const grant = await ctx.gateway
+    .grant(caller.appId, caller.merchantId, { merchantId: caller.merchantId, fault: null })
+    .catch(() => null);
+  return { ...caller, onBehalfOfAppId: grant?.onBehalfOfAppId ?? null };
+}
+
 /**
- * Steps 1 and 2 of the gateway, before the body is read: the token, then the rate limit; then the
+ * Steps 1 and 2 of the gateway, before the body is read: the token, then the rate limit and (on
+ * get_code_item_list and redeem_code) the enumeration budget, checked together; then the
  * start of step 3: a body that is not `application/json` (a form, text, none) is the endpoint's
  * schema row, whatever a content-type parser would make of it (CONTRACT.md section 2).
  */
 export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint, limitName: string = endpoint) {
+  // The endpoints that name codes: get_code_item_list and redeem_code.
+  const budgeted = limitName === "query" || limitName === "redeem";
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const auth = await authenticate(callerDeps(ctx), request.headers.authorization, endpoint);
     if (!auth.ok) {
@@ -56,10 +70,16 @@ export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint, limitName: s
       return send(request, reply, r, auth.cause);
     }
     request.caller = auth.caller;
-    const wait = ctx.limiter.take(`${auth.caller.appId}:${auth.caller.merchantId}:${limitName}`);
-    if (wait !== null) {
-      reply.header("Retry-After", String(wait));
-      return send(request, reply, genericReply("rate_limit_exceeded", request.id), "rate limit");
+    const subject = budgeted ? await missSubject(ctx, auth.caller) : null;
+    const [wait, over] = await Promise.all([
+      ctx.limiter.take(`${auth.caller.appId}:${auth.caller.merchantId}:${limitName}`),
+      subject ? ctx.enumeration.blocked(subject) : null,
+    ]);
+    if (wait !== null || over !== null) {
+      reply.header("Retry-After", String(Math.max(wait ?? 0, over ?? 0)));
+      const cause =
+        over !== null ? "too many codes that do not resolve: enumeration throttled" : "rate limit";
+      return send(request, reply, genericReply("rate_limit_exceeded", request.id), cause);
     }
     const type = mediaType(request.headers["content-type"]);
     if (type !== "application/json") {
@@ -85,6 +105,22 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const body = (request.validationError ? {} : (request.body ?? {})) as Static<typeof TokenForm>;
+      // Failed attempts are throttled per (client_key, address) and per address.
+      const throttleKeys = [`${keyDigest(body.client_key ?? "")}|${request.ip}`, request.ip];
+      const wait = await ctx.throttles.token.blocked(throttleKeys);
+      if (wait !== null) {
+        reply.header("Retry-After", String(wait));
+        const r = {
+          httpStatus: OAUTH_THROTTLED.status,
+          row: OAUTH_THROTTLED.error,
+          body: toJson({
+            error: OAUTH_THROTTLED.error,
+            error_description: OAUTH_THROTTLED.description,
+            log_id: request.id,
+          }),
+        };
+        return send(request, reply, r, "failed token attempts throttled");
+      }
       const outcome = await exchangeToken(
         {
           gateway: ctx.gateway,
@@ -99,6 +135,7 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
         request.caller = { appId: outcome.appId, merchantId: outcome.merchantId };
         return send(request, reply, { httpStatus: 200, row: "OK", body: toJson(outcome.tokens) });
       }
+      await ctx.throttles.token.fail(throttleKeys);
       const e = OAUTH_ERRORS[outcome.error];
       const body2 = toJson({ error: outcome.error, error_description: e.description, log_id: request.id });
       return send(request, reply, { httpStatus: e.status, row: outcome.error, body: body2 }, outcome.cause);
@@ -188,6 +225,7 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
           realClock: ctx.system.realClock,
           idempotencyTtlMs: 24 * 3600 * 1000,
           idempotencyStaleMs: 60 * 1000,
+          enumeration: ctx.enumeration,
         },
         caller,
         request.body as Static<typeof RedeemBody>,

@@ -2,6 +2,7 @@
  * One set of migrations for PGlite and PostgreSQL 15: nothing newer than 15, one statement
  * per entry (PGlite runs one statement per query). Append only; never edit a shipped entry.
  */
+import { ALERT_MIGRATIONS } from "./migrations-alerts.js";
 import { DEVICE_MIGRATIONS } from "./migrations-devices.js";
 import { EVENT_MIGRATIONS } from "./migrations-events.js";
 
@@ -208,4 +209,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...CORE_MIGRATIONS,
   ...EVENT_MIGRATIONS,
   ...DEVICE_MIGRATIONS,
+  ...ALERT_MIGRATIONS,
 ].sort((a, b) => a.id - b.id);

@@ -1,5 +1,6 @@
 /** Kysely's view of the tables of migrations.ts. int8 columns come back as decimal strings. */
 import type { ColumnType, Generated } from "kysely";
+import type { AlertTables } from "./schema-alerts.js";
 import type { DeviceTables } from "./schema-devices.js";
 import type { EventTables } from "./schema-events.js";
 
@@ -174,7 +175,7 @@ export interface IdempotencyKeysTable {
   created_at_ms: Int8;
 }
 
-export interface DB extends EventTables, DeviceTables {
+export interface DB extends EventTables, DeviceTables, AlertTables {
   oauth_tokens: OAuthTokensTable;
   idempotency_keys: IdempotencyKeysTable;
   apps: AppsTable;

@@ -24,7 +24,8 @@ for (const database of testDatabases()) {
     const o1 = order({ productId: P, items: [{ status: "WAIT_FULFILL" }, { status: "WAIT_FULFILL" }] });
 
     beforeAll(async () => {
-      t = await startTestServer(database);
+      // The default allowance of failed pairing attempts (the last test exhausts it).
+      t = await startTestServer(database, { authFailuresPerMinute: 10 });
       const world = baseWorld();
       world.apps?.push({
         client_key: "ck_shop2",

@@ -44,6 +44,7 @@ export async function buildInProcessApp(overrides: Partial<Config> = {}): Promis
     operatorToken: OPERATOR_TOKEN,
     rateLimitPerSecond: 1e12,
     missBudgetPerMinute: 1e12,
+    authFailuresPerMinute: 1e12,
     ...overrides,
   };
   const system = await openSystem({ dataDir: null, deadlineMs: config.coreDeadlineMs });

@@ -46,6 +46,8 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Capture every log line (at level debug) instead of silencing the log. */
   readonly logStream?: NodeJS.WritableStream;
+  /** Serve another instance's system (one database, as two processes would share it); not closed here. */
+  readonly system?: System;
 }
 
 export async function startTestServer(
@@ -61,9 +63,10 @@ export async function startTestServer(
     operatorToken: OPERATOR_TOKEN,
     rateLimitPerSecond: 1_000_000,
     missBudgetPerMinute: 1_000_000,
+    authFailuresPerMinute: 1_000_000,
     ...overrides,
   };
-  const system = await database.open({ deadlineMs: config.coreDeadlineMs });
+  const system = options.system ?? (await database.open({ deadlineMs: config.coreDeadlineMs }));
   let server: RunningServer;
   try {
     server = await startServer(config, {
@@ -73,7 +76,7 @@ export async function startTestServer(
       ...(options.logStream ? { logStream: options.logStream } : {}),
     });
   } catch (err) {
-    await system.close();
+    if (!options.system) await system.close();
     throw err;
   }
   const url = server.url;
@@ -156,7 +159,7 @@ export async function startTestServer(
     },
     async close() {
       await server.close();
-      await system.close();
+      if (!options.system) await system.close();
     },
   };
 }

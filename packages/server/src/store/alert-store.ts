@@ -1,0 +1,56 @@
+/** Operator alerts on Kysely: written by whichever process raised one, read by every process. */
+import type { Kysely } from "kysely";
+import type { DB } from "./schema.js";
+
+export interface OperatorAlert {
+  readonly type: "code_enumeration";
+  readonly atMs: number;
+  /** Whose budget tripped: an app's (with merchant) or a device's own. */
+  readonly budget: "app" | "device";
+  readonly appId: string;
+  readonly merchantId: string;
+  readonly deviceId: string | null;
+  readonly misses: number;
+  readonly windowSeconds: number;
+}
+
+export class AlertStore {
+  constructor(readonly db: Kysely<DB>) {}
+
+  async insert(a: OperatorAlert): Promise<void> {
+    await this.db
+      .insertInto("operator_alerts")
+      .values({
+        type: a.type,
+        at_ms: a.atMs,
+        budget: a.budget,
+        app_id: a.appId,
+        merchant_id: a.merchantId,
+        device_id: a.deviceId,
+        misses: a.misses,
+        window_seconds: a.windowSeconds,
+      })
+      .execute();
+  }
+
+  /** Newest first. */
+  async recent(limit: number): Promise<OperatorAlert[]> {
+    const rows = await this.db
+      .selectFrom("operator_alerts")
+      .selectAll()
+      .orderBy("at_ms", "desc")
+      .orderBy("alert_id", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      type: r.type as OperatorAlert["type"],
+      atMs: Number(r.at_ms),
+      budget: r.budget as OperatorAlert["budget"],
+      appId: r.app_id,
+      merchantId: r.merchant_id,
+      deviceId: r.device_id,
+      misses: r.misses,
+      windowSeconds: r.window_seconds,
+    }));
+  }
+}
