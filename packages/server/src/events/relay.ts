@@ -17,6 +17,9 @@ import type { NatsPublisher } from "./nats.js";
 import { backoffMs, type DeliveryOptions } from "./options.js";
 import { postWebhook, type SendOutcome, webhookBody, webhookSignature } from "./webhook.js";
 
+/** The dead-letter cause of a delivery whose app lost its grant before it was sent. */
+export const GRANT_REVOKED = "grant_revoked";
+
 /** The least time between two rounds started by nudges (ms). */
 const NUDGE_GAP_MS = 50;
 
@@ -201,6 +204,15 @@ export class EventRelay {
     let outcome: SendOutcome;
     if (this.#stopped) {
       await store.releaseDelivery(key, this.owner);
+      return;
+    }
+    if (!d.grantLive) {
+      // Revoked since the commit: the app no longer may see the event, so it is never sent.
+      await store.markDead(key, this.owner, realClock.nowMs(), GRANT_REVOKED);
+      log.info(
+        { event_id: d.eventId, client_key: d.app?.clientKey, cause: GRANT_REVOKED },
+        "webhook delivery dead-lettered unsent: the app's grant was revoked",
+      );
       return;
     }
     if (!d.event || !d.app) {
