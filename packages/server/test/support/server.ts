@@ -61,6 +61,8 @@ export async function startTestServer(
     operatorToken: OPERATOR_TOKEN,
     rateLimitPerSecond: 1_000_000,
     missBudgetPerMinute: 1_000_000,
+    // Tests' webhook receivers listen on 127.0.0.1 (never set outside tests and the demo).
+    webhookAllowLoopback: true,
     ...overrides,
   };
   const system = await database.open({ deadlineMs: config.coreDeadlineMs });
