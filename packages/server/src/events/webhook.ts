@@ -7,7 +7,7 @@ import { lookup } from "node:dns/promises";
 import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import { hostOf, type ResolvedAddress, type Resolve, sendTargets } from "./webhook-target.js";
+import { hostOf, type Resolve, type ResolvedAddress, sendTargets } from "./webhook-target.js";
 
 export const CALLER = "ttls-fulfill";
 
