@@ -218,7 +218,7 @@ export class EventRelay {
       await store.releaseDelivery(key, this.owner);
       return;
     }
-    if (!d.grantLive) {
+    if (d.event && d.app && !d.grantLive) {
       // Revoked since the commit: the app no longer may see the event, so it is never sent.
       await store.markDead(key, this.owner, realClock.nowMs(), GRANT_REVOKED);
       log.info(
