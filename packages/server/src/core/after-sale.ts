@@ -54,6 +54,7 @@ async function emit(
     appId: null,
     userId: order?.userId ?? "0",
     createTime: now,
+    audience: { snapshotsOf: a.itemOrderIds },
     content: {
       after_sale_event_type: type,
       shop_order_id: a.shopOrderId,

@@ -66,6 +66,7 @@ export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Pr
         appId: cmd.appId,
         userId: order?.userId ?? "0",
         createTime: now,
+        audience: { thirdShopId: r.thirdShopId },
         content: {
           shop_order_id: r.shopOrderId,
           redeem_id: r.redeemId,

@@ -158,8 +158,11 @@ export interface RedemptionCommit {
   readonly subs: readonly ConditionalMove[];
   readonly fields: VoucherRedemptionFields;
   readonly redemption: RedemptionRecord;
-  /** The event; its user_id is the shop order's, read in the same statement. */
-  readonly event: Omit<OutboxEvent, "userId">;
+  /**
+   * The event; its user_id is the shop order's, read in the same statement, and its audience
+   * the redemption's shop.
+   */
+  readonly event: Omit<OutboxEvent, "userId" | "audience">;
 }
 
 export interface IssuedItem {

@@ -115,6 +115,11 @@ export interface OutboxEvent {
   readonly userId: string;
   readonly createTime: number;
   readonly content: Readonly<Record<string, unknown>>;
+  /** Which grants it goes to (CONTRACT.md section 8): those covering one of the event's shops. */
+  readonly audience: EventAudience;
 }
+
+/** The event's shops: where a redeem or a cancel happened, or the items' applicable-shop snapshots (after-sale). */
+export type EventAudience = { readonly thirdShopId: string } | { readonly snapshotsOf: readonly string[] };
 
 export type { Holiday };

@@ -3,10 +3,12 @@
  * dead-letter list and replay. Installed into the HTTP app by server.ts.
  *
  * Every committed state change leaves one row in `outbox`. The relay of each server process
- * fans those rows out to webhook deliveries (one per app holding a live grant of the event's
- * merchant and a webhook URL) and, with `NATS_URL`, to JetStream publications; then sends them
+ * fans those rows out to webhook deliveries (one per recipient the committing statement wrote on
+ * the row: store/event-recipients.ts) and, with `NATS_URL`, to JetStream publications; then sends them
  * at least once, in event order per (app, shop order), with exponential backoff and jitter,
- * dead-lettering a delivery after the give-up time. See relay.ts and store/event-store.ts.
+ * dead-lettering a delivery after the give-up time, or at once, unsent, when the app's grant was
+ * revoked meanwhile. Sends are pinned to checked addresses (webhook-target.ts). See relay.ts and
+ * store/event-store.ts.
  */
 import type { FastifyInstance } from "fastify";
 import type { HttpContext } from "../http/context.js";
@@ -15,6 +17,7 @@ import { NatsPublisher } from "./nats.js";
 import { type DeliveryOptions, deliveryOptionsFromEnv } from "./options.js";
 import { EventRelay } from "./relay.js";
 import { eventRoutes } from "./routes.js";
+import { systemTransport } from "./webhook.js";
 
 export { type DeliveryOptions, deliveryOptionsFromEnv } from "./options.js";
 export { EventRelay } from "./relay.js";
@@ -49,6 +52,7 @@ export async function installEventDelivery(
     options,
     log,
     publisher,
+    transport: systemTransport(ctx.config.webhookAllowLoopback),
   });
 
   eventRoutes(app, ctx, store, () => relay.nudge());

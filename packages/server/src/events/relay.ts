@@ -15,7 +15,17 @@ import type { SecretBox } from "../security/secret-box.js";
 import type { ClaimedDelivery, EventStore } from "../store/event-store.js";
 import type { NatsPublisher } from "./nats.js";
 import { backoffMs, type DeliveryOptions } from "./options.js";
-import { postWebhook, type SendOutcome, webhookBody, webhookSignature } from "./webhook.js";
+import {
+  postWebhook,
+  type SendOutcome,
+  systemTransport,
+  type WebhookTransport,
+  webhookBody,
+  webhookSignature,
+} from "./webhook.js";
+
+/** The dead-letter cause of a delivery whose app lost its grant before it was sent. */
+export const GRANT_REVOKED = "grant_revoked";
 
 /** The least time between two rounds started by nudges (ms). */
 const NUDGE_GAP_MS = 50;
@@ -34,6 +44,8 @@ export interface RelayDeps {
   readonly options: DeliveryOptions;
   readonly log: RelayLogger;
   readonly publisher?: NatsPublisher | null;
+  /** How webhooks are sent; default: the system resolver, pinned node:http(s), no loopback. */
+  readonly transport?: WebhookTransport;
 }
 
 /** What one round did (tests drive rounds with `runOnce`). */
@@ -58,8 +70,11 @@ export class EventRelay {
   #stopped = false;
   readonly #lastWarn = new Map<string, number>();
 
+  readonly #transport: WebhookTransport;
+
   constructor(deps: RelayDeps) {
     this.#deps = deps;
+    this.#transport = deps.transport ?? systemTransport(false);
   }
 
   get stopped(): boolean {
@@ -203,6 +218,15 @@ export class EventRelay {
       await store.releaseDelivery(key, this.owner);
       return;
     }
+    if (d.event && d.app && !d.grantLive) {
+      // Revoked since the commit: the app no longer may see the event, so it is never sent.
+      await store.markDead(key, this.owner, realClock.nowMs(), GRANT_REVOKED);
+      log.info(
+        { event_id: d.eventId, client_key: d.app?.clientKey, cause: GRANT_REVOKED },
+        "webhook delivery dead-lettered unsent: the app's grant was revoked",
+      );
+      return;
+    }
     if (!d.event || !d.app) {
       outcome = {
         ok: false,
@@ -229,7 +253,14 @@ export class EventRelay {
       } else {
         const body = webhookBody(d.app.clientKey, { eventId: d.eventId, ...d.event });
         const signature = webhookSignature(secret, Math.floor(realClock.nowMs() / 1000), body);
-        outcome = await postWebhook(d.app.webhookUrl, body, signature, options.timeoutMs, this.#abort.signal);
+        outcome = await postWebhook(
+          d.app.webhookUrl,
+          body,
+          signature,
+          options.timeoutMs,
+          this.#abort.signal,
+          this.#transport,
+        );
       }
     }
 
@@ -264,6 +295,8 @@ export class EventRelay {
       error: outcome.error,
     };
     if (next === null) log.warn(fields, "webhook delivery gave up: dead-lettered");
+    else if (!outcome.ok && outcome.refused)
+      log.warn({ ...fields, retry_in_ms: next - now }, "webhook send refused before connecting");
     else log.debug({ ...fields, retry_in_ms: next - now }, "webhook attempt failed");
   }
 

@@ -61,7 +61,9 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
   ) {
     if (request.validationError) return invalid(request, reply, request.validationError.message);
     try {
-      await loadWorld(sys.world, sys.secrets, sys.ids, world);
+      await loadWorld(sys.world, sys.secrets, sys.ids, world, {
+        webhookAllowLoopback: ctx.config.webhookAllowLoopback,
+      });
     } catch (err) {
       if (err instanceof WorldInvalid) return invalid(request, reply, err.message);
       throw err;

@@ -45,7 +45,9 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
           genericReply("invalid_params", request.id, request.validationError.message),
         );
       try {
-        const summary = await loadWorld(ctx.system.world, ctx.system.secrets, ctx.system.ids, request.body);
+        const summary = await loadWorld(ctx.system.world, ctx.system.secrets, ctx.system.ids, request.body, {
+          webhookAllowLoopback: ctx.config.webhookAllowLoopback,
+        });
         return reply.send(okEnvelope(request, { loaded: summary }));
       } catch (err) {
         if (err instanceof WorldInvalid)

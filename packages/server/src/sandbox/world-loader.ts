@@ -6,6 +6,7 @@ import { Compile } from "typebox/compile";
 import type { IdSource } from "../core/ports.js";
 import { parseMajor } from "../domain/money.js";
 import { isValidHourRange, isValidTimeZone } from "../domain/usable-time.js";
+import { webhookUrlProblem } from "../events/webhook-target.js";
 import type { SecretBox } from "../security/secret-box.js";
 import type { ItemRows, WorldWriter } from "../store/world-writer.js";
 import { World, type WorldItemT, type WorldT } from "./world-schema.js";
@@ -73,13 +74,23 @@ export function itemRows(
   };
 }
 
+/** What the operator allows of a world: loopback webhook receivers (FULFILL_WEBHOOK_ALLOW_LOOPBACK). */
+export interface WorldPolicy {
+  readonly webhookAllowLoopback: boolean;
+}
+
 export async function loadWorld(
   writer: WorldWriter,
   secrets: SecretBox,
   ids: IdSource,
   input: unknown,
+  policy: WorldPolicy = { webhookAllowLoopback: false },
 ): Promise<WorldSummary> {
   const world = parseWorld(input);
+  for (const a of world.apps ?? []) {
+    const problem = a.webhook_url ? webhookUrlProblem(a.webhook_url, policy.webhookAllowLoopback) : null;
+    if (problem) throw new WorldInvalid(`world: app ${a.client_key} ${problem}`);
+  }
   const summary: WorldSummary = {
     apps: 0,
     merchants: 0,

@@ -36,6 +36,8 @@ export interface ClaimedDelivery extends DeliveryKey {
     readonly userId: string;
     readonly content: Record<string, unknown>;
   } | null;
+  /** False when the app's grant of the event's merchant was revoked (or is gone) since the commit. */
+  readonly grantLive: boolean;
   /** null when the app is gone (should not happen). */
   readonly app: {
     readonly clientKey: string;
@@ -147,9 +149,10 @@ export class EventStore {
 
   /**
    * Fans out up to `limit` outbox events not yet fanned out, oldest first: one pending delivery
-   * per app with a webhook URL and a live grant of the event's merchant (now), one publication
-   * row when `publish`, then marks the events fanned out. One transaction; rows another relay
-   * is fanning out are skipped. Returns how many events were fanned out.
+   * per recipient the committing statement wrote on the event (never the grants of now: an app
+   * granted later gets none of it), one publication row when `publish`, then marks the events
+   * fanned out. One transaction; rows another relay is fanning out are skipped. Returns how many
+   * events were fanned out.
    */
   async fanOut(
     nowMs: number,
@@ -168,39 +171,13 @@ export class EventStore {
         .execute();
       if (rows.length === 0) return { events: 0, deliveries: 0 };
       const ids = rows.map((r) => r.event_id);
-      const inserted = await tx
-        .insertInto("webhook_deliveries")
-        .columns([
-          "event_id",
-          "app_id",
-          "shop_order_id",
-          "state",
-          "attempts",
-          "next_attempt_at",
-          "created_at",
-        ])
-        .expression(
-          tx
-            .selectFrom("outbox as o")
-            .innerJoin("grants as g", (j) =>
-              j.onRef("g.merchant_id", "=", "o.merchant_id").on("g.revoked_at", "is", null),
-            )
-            .innerJoin("apps as a", "a.app_id", "g.app_id")
-            .where("a.webhook_url", "is not", null)
-            .where("a.webhook_url", "<>", "")
-            .where("o.event_id", "in", ids)
-            .select([
-              "o.event_id",
-              "g.app_id",
-              "o.shop_order_id",
-              sql<string>`'pending'`.as("state"),
-              sql<number>`0`.as("attempts"),
-              sql<string>`${nowMs}::bigint`.as("next_attempt_at"),
-              sql<string>`${nowMs}::bigint`.as("created_at"),
-            ]),
-        )
-        .onConflict((oc) => oc.columns(["event_id", "app_id"]).doNothing())
-        .executeTakeFirst();
+      const inserted = await sql`
+        INSERT INTO webhook_deliveries (event_id, app_id, shop_order_id, state, attempts, next_attempt_at, created_at)
+        SELECT o.event_id, r.app_id, o.shop_order_id, 'pending', 0, ${nowMs}::bigint, ${nowMs}::bigint
+        FROM outbox o CROSS JOIN LATERAL unnest(o.recipients) AS r(app_id)
+        WHERE o.event_id = ANY(${ids}::bigint[])
+          AND EXISTS (SELECT 1 FROM apps a WHERE a.app_id = r.app_id)
+        ON CONFLICT (event_id, app_id) DO NOTHING`.execute(tx);
       if (publish) {
         await tx
           .insertInto("event_publications")
@@ -209,7 +186,7 @@ export class EventStore {
           .execute();
       }
       await tx.updateTable("outbox").set({ delivered_at: nowMs }).where("event_id", "in", ids).execute();
-      return { events: ids.length, deliveries: Number(inserted.numInsertedOrUpdatedRows ?? 0n) };
+      return { events: ids.length, deliveries: Number(inserted.numAffectedRows ?? 0n) };
     });
   }
 
@@ -233,6 +210,7 @@ export class EventStore {
       client_key: string | null;
       client_secret_enc: string | null;
       webhook_url: string | null;
+      grant_live: boolean;
     }>`
       WITH pick AS (
         SELECT c.event_id, c.app_id
@@ -259,10 +237,12 @@ export class EventStore {
       )
       SELECT claimed.event_id, claimed.app_id, claimed.attempts, claimed.first_attempt_at,
              o.event_type, o.shop_order_id, o.create_time, o.user_id, o.content,
-             a.client_key, a.client_secret_enc, a.webhook_url
+             a.client_key, a.client_secret_enc, a.webhook_url,
+             (g.app_id IS NOT NULL AND g.revoked_at IS NULL) AS grant_live
       FROM claimed
       LEFT JOIN outbox o ON o.event_id = claimed.event_id
       LEFT JOIN apps a ON a.app_id = claimed.app_id
+      LEFT JOIN grants g ON g.app_id = claimed.app_id AND g.merchant_id = o.merchant_id
       ORDER BY claimed.event_id, claimed.app_id
     `.execute(this.db);
     return r.rows.map((row) => ({
@@ -280,6 +260,7 @@ export class EventStore {
               userId: String(row.user_id),
               content: parseContent(row.content),
             },
+      grantLive: row.grant_live === true,
       app:
         row.client_key === null
           ? null
@@ -360,6 +341,30 @@ export class EventStore {
       }
       return true;
     });
+  }
+
+  /**
+   * Dead-letters a claimed delivery without an attempt (it must not be sent, e.g. the app's
+   * grant was revoked since the commit): `cause` is its last error. False when the lease was lost.
+   */
+  async markDead(key: DeliveryKey, owner: string, nowMs: number, cause: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable("webhook_deliveries")
+      .set({
+        state: "dead",
+        last_error: trimError(cause),
+        last_status: null,
+        next_attempt_at: nowMs,
+        dead_at: nowMs,
+        lease_owner: null,
+        lease_until: null,
+      })
+      .where("event_id", "=", key.eventId)
+      .where("app_id", "=", key.appId)
+      .where("state", "=", "pending")
+      .where("lease_owner", "=", owner)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Gives a claimed delivery back untried (the relay is stopping). */

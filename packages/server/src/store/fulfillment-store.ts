@@ -34,6 +34,7 @@ import type {
 } from "../core/records.js";
 import type { FulfillStatus } from "../domain/status.js";
 import { preparedAs } from "./database.js";
+import { atShop, ofSnapshots, recipientsOf } from "./event-recipients.js";
 import { DependencyUnavailable } from "./faults.js";
 import { ReadBatcher } from "./read-batcher.js";
 import type { ReadCache } from "./read-cache.js";
@@ -734,6 +735,10 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
         user_id: e.userId,
         create_time: e.createTime,
         content: JSON.stringify(e.content),
+        recipients: recipientsOf(
+          e.merchantId,
+          "thirdShopId" in e.audience ? atShop(e.audience.thirdShopId) : ofSnapshots(e.audience.snapshotsOf),
+        ),
       })
       .execute();
   }
@@ -789,10 +794,10 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
         FROM ok WHERE ok.all_moved
         RETURNING redeem_id
       ), e AS (
-        INSERT INTO outbox (event_id, event_type, shop_order_id, merchant_id, app_id, user_id, create_time, content)
+        INSERT INTO outbox (event_id, event_type, shop_order_id, merchant_id, app_id, user_id, create_time, content, recipients)
         SELECT ${e.eventId}::bigint, ${e.eventType}::text, ${e.shopOrderId}::bigint, ${e.merchantId}::bigint, ${e.appId}::bigint,
                coalesce((SELECT user_id FROM shop_orders WHERE shop_order_id = ${e.shopOrderId}::bigint), 0),
-               ${e.createTime}::bigint, ${JSON.stringify(e.content)}::jsonb
+               ${e.createTime}::bigint, ${JSON.stringify(e.content)}::jsonb, ${recipientsOf(e.merchantId, atShop(r.thirdShopId))}
         FROM r
         RETURNING event_id
       )

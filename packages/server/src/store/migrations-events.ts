@@ -13,6 +13,10 @@
  *   `lease_owner`/`lease_until` are the claim of the relay that is sending it right now.
  * - `event_publications`: one row per event to publish to NATS JetStream; `published_at` set
  *   when JetStream acknowledged it.
+ * - `outbox.recipients` (id 5): the app ids an event goes to, written by the statement that
+ *   writes the event (store/event-recipients.ts), so a grant given, narrowed or revoked after the
+ *   commit does not change who gets it. Events still waiting for fan-out when this migration
+ *   runs get the recipients of that moment.
  */
 import type { Migration } from "./migrations.js";
 
@@ -55,6 +59,28 @@ export const EVENT_MIGRATIONS: readonly Migration[] = [
         lease_until bigint
       )`,
       `CREATE INDEX event_publications_pending ON event_publications (event_id) WHERE published_at IS NULL`,
+    ],
+  },
+  {
+    id: 5,
+    name: "event delivery: recipients fixed when the event is committed",
+    statements: [
+      `ALTER TABLE outbox ADD COLUMN recipients bigint[] NOT NULL DEFAULT '{}'`,
+      // The recipients subquery of every event write looks up the grants of one merchant.
+      `CREATE INDEX IF NOT EXISTS grants_merchant ON grants (merchant_id)`,
+      `UPDATE outbox o SET recipients = ARRAY(
+        SELECT g.app_id FROM grants g JOIN apps a ON a.app_id = g.app_id
+        WHERE g.merchant_id = o.merchant_id AND g.revoked_at IS NULL
+          AND g.scopes && ARRAY['localservice.fulfill.query', 'localservice.fulfill.redeem']::text[]
+          AND a.webhook_url IS NOT NULL AND a.webhook_url <> ''
+          AND (cardinality(g.third_shop_ids) = 0 OR g.third_shop_ids && (
+            CASE WHEN o.event_type = 'ttls.fulfill.after_sale.result'
+              THEN ARRAY(SELECT DISTINCT unnest(ss.third_shop_ids) FROM shop_snapshots ss
+                WHERE ss.item_order_id::text IN (SELECT jsonb_array_elements_text(o.content->'item_ids')))
+              ELSE ARRAY[o.content->>'third_shop_id']
+            END))
+        ORDER BY g.app_id)
+      WHERE o.delivered_at IS NULL`,
     ],
   },
 ];

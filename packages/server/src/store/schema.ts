@@ -142,6 +142,8 @@ export interface OutboxTable {
   create_time: Int8;
   content: Json<Record<string, unknown>>;
   delivered_at: NullableInt8;
+  /** The app ids the event goes to, fixed by the committing statement (migrations-events.ts, id 5). */
+  recipients: ColumnType<string[], string[] | undefined, string[]>;
 }
 export interface RequestLogTable {
   log_id: string;

@@ -102,6 +102,7 @@ async function startOn(system: System, stream: Stream): Promise<RunningServer> {
     operatorToken: OPERATOR_TOKEN,
     rateLimitPerSecond: 1_000_000,
     natsUrl: NATS_URL,
+    webhookAllowLoopback: true,
   };
   return withEnv(stream.env, () =>
     startServer(config, { memory: true, logLevel: process.env.TEST_LOG_LEVEL ?? "silent", system }),

@@ -186,6 +186,7 @@ describe(`with NATS unreachable on ${database.name}`, () => {
       host: "127.0.0.1",
       operatorToken: OPERATOR_TOKEN,
       natsUrl: "nats://127.0.0.1:1",
+      webhookAllowLoopback: true,
     };
     server = await withEnv(fastDeliveryEnv(), () =>
       startServer(config, { memory: true, logLevel: "silent", system }),

@@ -64,6 +64,8 @@ export async function startTestServer(
     rateLimitPerSecond: 1_000_000,
     missBudgetPerMinute: 1_000_000,
     authFailuresPerMinute: 1_000_000,
+    // Tests' webhook receivers listen on 127.0.0.1 (never set outside tests and the demo).
+    webhookAllowLoopback: true,
     ...overrides,
   };
   const system = options.system ?? (await database.open({ deadlineMs: config.coreDeadlineMs }));

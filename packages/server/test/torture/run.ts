@@ -97,6 +97,7 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
     FULFILL_WEBHOOK_POLL_MS: "100",
     FULFILL_WEBHOOK_BASE_MS: "200",
     FULFILL_WEBHOOK_MAX_MS: "2000",
+    FULFILL_WEBHOOK_ALLOW_LOOPBACK: "1",
     LOG_LEVEL: "silent",
   };
   const servers: ServerProcess[] = [];
