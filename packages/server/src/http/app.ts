@@ -32,6 +32,17 @@ export const LOG_REDACT = [
   "*.code",
 ];
 
+/** The path of the first string holding a NUL in a parsed request part, or null. */
+export function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === "string") return value.includes("\u0000") ? path : null;
+  if (value === null || typeof value !== "object") return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = key.includes("\u0000") ? path : nulPath(inner, `${path}/${key}`);
+    if (found) return found;
+  }
+  return null;
+}
+
 export interface AppOptions {
   readonly logLevel?: string;
   /** Where log lines go (tests capture them to prove no secret is ever written). */
@@ -82,6 +93,29 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     reply.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     reply.header("Cross-Origin-Resource-Policy", "same-origin");
     reply.header("Cache-Control", "no-store");
+  });
+
+  // Outside the SaaS endpoints (whose schemas refuse a NUL field by field, and the token
+  // endpoint, which answers invalid_request), a NUL anywhere in the request is a parameter
+  // error: the database cannot store it and would fail as an unexpected error.
+  app.addHook("preValidation", async (request, reply) => {
+    const config = request.routeOptions.config as { endpoint?: string; logName?: string } | undefined;
+    if (config?.endpoint || config?.logName === "oauth.token") return;
+    for (const [part, value] of [
+      ["params", request.params],
+      ["querystring", request.query],
+      ["body", request.body],
+    ] as const) {
+      const path = nulPath(value, part);
+      if (path) {
+        return send(
+          request,
+          reply,
+          genericReply("invalid_params", request.id, `${path} holds a NUL character`),
+          "NUL in the request",
+        );
+      }
+    }
   });
 
   app.addHook("onClose", async () => {

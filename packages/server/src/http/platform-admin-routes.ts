@@ -17,9 +17,10 @@ import { WorldGrant, WorldHoliday, WorldMerchant, WorldProduct, WorldShop } from
 import type { HttpContext } from "./context.js";
 import { okEnvelope, operatorGuard } from "./operator.js";
 import { issueQr } from "./sandbox-routes.js";
+import { INT64_ID } from "./schemas.js";
 import { send } from "./send.js";
 
-const IdParam = Type.String({ pattern: "^[1-9][0-9]{0,18}$" });
+const IdParam = Type.String({ pattern: INT64_ID });
 
 const AppBody = Type.Object({
   client_key: Type.String({ minLength: 1, maxLength: 64 }),
