@@ -11,9 +11,50 @@ import { RateLimiter } from "./gateway/rate-limiter.js";
 import { RequestLogWriter } from "./gateway/request-log-writer.js";
 import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
+import { DeviceStore } from "./store/device-store.js";
 import { KyselyGatewayStore } from "./store/gateway-store.js";
 import { loadKey, loadToken } from "./store/keys.js";
 import { openSystem, type System } from "./system.js";
+
+/** Rows one housekeeping sweep deleted, by kind. */
+export interface SweepCounts {
+  readonly tokens: number;
+  readonly pairingCodes: number;
+  readonly idempotencyKeys: number;
+  readonly requestLog: number;
+}
+
+/**
+ * One housekeeping sweep: access and refresh tokens past expiry on the business clock, used
+ * pairing codes (and codes a day past expiry), idempotency rows past 24 h and request-log rows
+ * past their retention on the real clock. Nothing left behind still matters to any answer.
+ */
+export async function sweepExpired(context: HttpContext): Promise<SweepCounts> {
+  const { system, config, gateway } = context;
+  const realNowMs = system.realClock.nowMs();
+  const devices = new DeviceStore(system.database.db);
+  const business = system.clock.now();
+  const tokens = await gateway.purgeExpiredTokens(business);
+  const pairingCodes =
+    (await devices.purgeUsedPairingCodes()) + (await devices.purgePairingCodes(business - 86_400));
+  const idempotencyKeys = await gateway.purgeIdempotencyKeys(realNowMs - 24 * 3600 * 1000);
+  const requestLog = await gateway.purgeRequestLog(
+    Math.floor(realNowMs / 1000) - config.requestLogDays * 86400,
+  );
+  return { tokens, pairingCodes, idempotencyKeys, requestLog };
+}
+
+/**
+ * Outside the sandbox the operator token guards everything: a short one is refused at start.
+ * The message names where it came from, never the token.
+ */
+export const MIN_SECRET_LENGTH = 32;
+
+function checkOperatorToken(config: Config, operator: { token: string; path: string | null }): void {
+  if (config.sandbox || operator.token.length >= MIN_SECRET_LENGTH) return;
+  const source = operator.path ? `the operator token in ${operator.path}` : "FULFILL_OPERATOR_TOKEN";
+  throw new Error(`${source} must be at least ${MIN_SECRET_LENGTH} characters outside the sandbox`);
+}
 
 export interface RunningServer {
   readonly url: string;
@@ -22,6 +63,8 @@ export interface RunningServer {
   readonly context: HttpContext;
   readonly operatorToken: string;
   readonly operatorTokenPath: string | null;
+  /** Runs one housekeeping sweep now (it also runs every FULFILL_PURGE_INTERVAL seconds). */
+  sweep(): Promise<SweepCounts>;
   close(): Promise<void>;
 }
 
@@ -76,6 +119,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }));
   try {
     const operator = loadToken(config.operatorToken, dataDir, "operator.token");
+    checkOperatorToken(config, operator);
     let appLog: FastifyInstance["log"] | undefined;
     const context = httpContext(config, system, dataDir, operator.token, (alert) =>
       appLog?.warn(
@@ -96,12 +140,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
 
     const housekeeping = setInterval(() => {
-      const now = Math.floor(system.realClock.nowMs() / 1000);
-      context.gateway.purgeRequestLog(now - config.requestLogDays * 86400).catch(() => undefined);
-      context.gateway
-        .purgeIdempotencyKeys(system.realClock.nowMs() - 24 * 3600 * 1000)
-        .catch(() => undefined);
-    }, 3600 * 1000);
+      sweepExpired(context).catch((err) =>
+        app.log.warn({ err: { message: (err as Error).message } }, "housekeeping sweep failed"),
+      );
+    }, config.purgeIntervalSeconds * 1000);
     housekeeping.unref();
     // Expired unused vouchers of products that say so refund themselves (apply_source 1).
     const expirySweep = setInterval(() => {
@@ -118,6 +160,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       context,
       operatorToken: operator.token,
       operatorTokenPath: operator.path,
+      sweep: () => sweepExpired(context),
       close: async () => {
         clearInterval(housekeeping);
         clearInterval(expirySweep);

@@ -4,7 +4,7 @@
  */
 import swagger from "@fastify/swagger";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { sql } from "kysely";
 import { CATALOGUE } from "../domain/catalogue.js";
 import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
@@ -12,7 +12,7 @@ import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";
 import { isDatabaseUnavailable } from "../store/database.js";
 import type { HttpContext } from "./context.js";
-import { lazyChildLoggerFactory } from "./lazy-logger.js";
+import { lazyChildLoggerFactory, loggedUrl } from "./lazy-logger.js";
 import { platformAdminRoutes } from "./platform-admin-routes.js";
 import { platformRoutes } from "./platform-routes.js";
 import { saasRoutes } from "./saas-routes.js";
@@ -43,6 +43,17 @@ export function nulPath(value: unknown, path: string): string | null {
   return null;
 }
 
+/** Fastify's request serializer, minus the query string. */
+function serializeRequest(req: FastifyRequest) {
+  return {
+    method: req.method,
+    url: loggedUrl(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket ? req.socket.remotePort : undefined,
+  };
+}
+
 export interface AppOptions {
   readonly logLevel?: string;
   /** Where log lines go (tests capture them to prove no secret is ever written). */
@@ -54,8 +65,11 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     logger: {
       level: opts.logLevel ?? process.env.LOG_LEVEL ?? "info",
       redact: { paths: LOG_REDACT, censor: "[redacted]" },
+      serializers: { req: serializeRequest },
       ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
+    // The client address (request.ip) is X-Forwarded-For's only behind a listed proxy.
+    trustProxy: ctx.config.trustProxy.length > 0 ? [...ctx.config.trustProxy] : false,
     genReqId: () => newLogId(),
     childLoggerFactory: lazyChildLoggerFactory,
     requestIdLogLabel: "log_id",

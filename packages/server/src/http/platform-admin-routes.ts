@@ -24,7 +24,8 @@ const IdParam = Type.String({ pattern: INT64_ID });
 
 const AppBody = Type.Object({
   client_key: Type.String({ minLength: 1, maxLength: 64 }),
-  client_secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
+  // It signs webhooks and opens tokens: 32 characters at least (MIN_SECRET_LENGTH).
+  client_secret: Type.Optional(Type.String({ minLength: 32, maxLength: 256 })),
   name: Type.String({ minLength: 1, maxLength: 128 }),
   webhook_url: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
 });

@@ -4,6 +4,7 @@
  * (except the rate-limit test itself).
  */
 import { type Config, configFromEnv } from "../../src/config.js";
+import type { RealClock } from "../../src/core/ports.js";
 import type { WorldT } from "../../src/sandbox/world-schema.js";
 import { type RunningServer, startServer } from "../../src/server.js";
 import type { System } from "../../src/system.js";
@@ -46,6 +47,8 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Capture every log line (at level debug) instead of silencing the log. */
   readonly logStream?: NodeJS.WritableStream;
+  /** The real clock of the system (tests that move real time, e.g. housekeeping). */
+  readonly realClock?: RealClock;
 }
 
 export async function startTestServer(
@@ -63,7 +66,10 @@ export async function startTestServer(
     missBudgetPerMinute: 1_000_000,
     ...overrides,
   };
-  const system = await database.open({ deadlineMs: config.coreDeadlineMs });
+  const system = await database.open({
+    deadlineMs: config.coreDeadlineMs,
+    ...(options.realClock ? { realClock: options.realClock } : {}),
+  });
   let server: RunningServer;
   try {
     server = await startServer(config, {
