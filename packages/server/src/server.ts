@@ -11,6 +11,7 @@ import { RateLimiter } from "./gateway/rate-limiter.js";
 import { RequestLogWriter } from "./gateway/request-log-writer.js";
 import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
+import { type Chmod, restrictDataDir, restrictUmask } from "./store/data-dir.js";
 import { DeviceStore } from "./store/device-store.js";
 import { KyselyGatewayStore } from "./store/gateway-store.js";
 import { loadKey, loadToken } from "./store/keys.js";
@@ -76,6 +77,21 @@ export interface StartOptions {
   readonly realClock?: RealClock;
   /** An already opened system (tests that share one). */
   readonly system?: System;
+  /** How modes in the data folder are set (a test injects one that fails). */
+  readonly chmod?: Chmod;
+}
+
+/**
+ * Data at rest: the umask first (so what Node creates from now on is the user's only), then the
+ * data folder and everything already in it restricted. Returns what changed. Run again once the
+ * database is open: PGlite sets its files' modes itself (0666 from its initdb, 0644 for files it
+ * creates, whatever the umask), so a fresh database and its start-up files need the second pass;
+ * the folder's own 0700 is what keeps files it creates later out of other users' reach.
+ */
+function secureDataFolder(dataDir: string | null, chmod: Chmod | undefined): string[] {
+  if (dataDir === null) return [];
+  restrictUmask();
+  return restrictDataDir(dataDir, chmod);
 }
 
 /** What the HTTP layer needs besides the system: gateway store, request log, QR codec, limits. */
@@ -106,6 +122,7 @@ export function httpContext(
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const dataDir = opts.memory ? null : config.dataDir;
+  const restricted = secureDataFolder(dataDir, opts.chmod);
   const system =
     opts.system ??
     (await openSystem({
@@ -120,6 +137,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   try {
     const operator = loadToken(config.operatorToken, dataDir, "operator.token");
     checkOperatorToken(config, operator);
+    for (const path of secureDataFolder(dataDir, opts.chmod))
+      if (!restricted.includes(path)) restricted.push(path);
     let appLog: FastifyInstance["log"] | undefined;
     const context = httpContext(config, system, dataDir, operator.token, (alert) =>
       appLog?.warn(
@@ -133,6 +152,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
     await installDevices(app, context);
     appLog = app.log;
+    if (restricted.length > 0)
+      app.log.warn({ paths: restricted }, "data folder: restricted to this user (folders 0700, files 0600)");
     const events = await installEventDelivery(app, context);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
