@@ -11,7 +11,8 @@ import type { System } from "../../src/system.js";
 import type { TestDatabase } from "./databases.js";
 import { MERCHANT } from "./world.js";
 
-export const OPERATOR_TOKEN = "op_test_operator_token";
+// 32 characters at least: servers outside the sandbox refuse a shorter operator token.
+export const OPERATOR_TOKEN = "op_test_operator_token_0123456789";
 export const QUERY = "/v2/localservice/saas/fulfill/get_code_item_list/";
 export const REDEEM = "/v2/localservice/saas/fulfill/redeem_code/";
 
