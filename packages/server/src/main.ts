@@ -1,6 +1,6 @@
 /**
- * `npm start`: one process serving everything. Flags: --sandbox, --demo (load the demo world),
- * --port N, --host H, --database-url URL, --data-dir DIR.
+ * `npm start`: one process serving everything. Flags: --sandbox, --demo (load the demo world;
+ * only with the sandbox on), --port N, --host H, --database-url URL, --data-dir DIR.
  */
 import { resolve } from "node:path";
 import { configFromEnv } from "./config.js";
@@ -26,6 +26,11 @@ async function main(): Promise<void> {
   const dataDir = flag(args, "--data-dir");
   if (dataDir) env.FULFILL_DATA_DIR = dataDir;
   const config = configFromEnv(env);
+  // The demo world's credentials are public test data: a server outside the sandbox must not
+  // know them, so asking for them there is a mistake worth stopping for, not ignoring.
+  if (args.includes("--demo") && !config.sandbox) {
+    throw new Error("--demo needs --sandbox (or FULFILL_SANDBOX=1): the demo world is sandbox test data");
+  }
 
   const server = await startServer(config);
   if (args.includes("--demo")) {

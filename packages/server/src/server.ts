@@ -13,11 +13,52 @@ import { RequestLogWriter } from "./gateway/request-log-writer.js";
 import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
 import { AlertStore, type OperatorAlert } from "./store/alert-store.js";
+import { type Chmod, restrictDataDir, restrictUmask } from "./store/data-dir.js";
 import { DeviceStore } from "./store/device-store.js";
 import { KyselyGatewayStore } from "./store/gateway-store.js";
 import { loadKey, loadToken } from "./store/keys.js";
 import { type HealthLog, memoryCounters, redisCounters } from "./store/shared-counters.js";
 import { openSystem, type System } from "./system.js";
+
+/** Rows one housekeeping sweep deleted, by kind. */
+export interface SweepCounts {
+  readonly tokens: number;
+  readonly pairingCodes: number;
+  readonly idempotencyKeys: number;
+  readonly requestLog: number;
+}
+
+/**
+ * One housekeeping sweep: access and refresh tokens past expiry on the business clock, used
+ * pairing codes (and codes a day past expiry), idempotency rows past 24 h and request-log rows
+ * past their retention on the real clock. Nothing left behind still matters to any answer.
+ */
+export async function sweepExpired(context: HttpContext): Promise<SweepCounts> {
+  const { system, config, gateway } = context;
+  const realNowMs = system.realClock.nowMs();
+  const devices = new DeviceStore(system.database.db);
+  const business = system.clock.now();
+  const tokens = await gateway.purgeExpiredTokens(business);
+  const pairingCodes =
+    (await devices.purgeUsedPairingCodes()) + (await devices.purgePairingCodes(business - 86_400));
+  const idempotencyKeys = await gateway.purgeIdempotencyKeys(realNowMs - 24 * 3600 * 1000);
+  const requestLog = await gateway.purgeRequestLog(
+    Math.floor(realNowMs / 1000) - config.requestLogDays * 86400,
+  );
+  return { tokens, pairingCodes, idempotencyKeys, requestLog };
+}
+
+/**
+ * Outside the sandbox the operator token guards everything: a short one is refused at start.
+ * The message names where it came from, never the token.
+ */
+export const MIN_SECRET_LENGTH = 32;
+
+function checkOperatorToken(config: Config, operator: { token: string; path: string | null }): void {
+  if (config.sandbox || operator.token.length >= MIN_SECRET_LENGTH) return;
+  const source = operator.path ? `the operator token in ${operator.path}` : "FULFILL_OPERATOR_TOKEN";
+  throw new Error(`${source} must be at least ${MIN_SECRET_LENGTH} characters outside the sandbox`);
+}
 
 export interface RunningServer {
   readonly url: string;
@@ -26,6 +67,8 @@ export interface RunningServer {
   readonly context: HttpContext;
   readonly operatorToken: string;
   readonly operatorTokenPath: string | null;
+  /** Runs one housekeeping sweep now (it also runs every FULFILL_PURGE_INTERVAL seconds). */
+  sweep(): Promise<SweepCounts>;
   close(): Promise<void>;
 }
 
@@ -37,6 +80,21 @@ export interface StartOptions {
   readonly realClock?: RealClock;
   /** An already opened system (tests that share one). */
   readonly system?: System;
+  /** How modes in the data folder are set (a test injects one that fails). */
+  readonly chmod?: Chmod;
+}
+
+/**
+ * Data at rest: the umask first (so what Node creates from now on is the user's only), then the
+ * data folder and everything already in it restricted. Returns what changed. Run again once the
+ * database is open: PGlite sets its files' modes itself (0666 from its initdb, 0644 for files it
+ * creates, whatever the umask), so a fresh database and its start-up files need the second pass;
+ * the folder's own 0700 is what keeps files it creates later out of other users' reach.
+ */
+function secureDataFolder(dataDir: string | null, chmod: Chmod | undefined): string[] {
+  if (dataDir === null) return [];
+  restrictUmask();
+  return restrictDataDir(dataDir, chmod);
 }
 
 /** The window of the enumeration budget (its size is `missBudgetPerMinute`). */
@@ -135,6 +193,7 @@ async function raiseEnumerationAlert(
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const dataDir = opts.memory ? null : config.dataDir;
+  const restricted = secureDataFolder(dataDir, opts.chmod);
   const system =
     opts.system ??
     (await openSystem({
@@ -148,6 +207,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }));
   try {
     const operator = loadToken(config.operatorToken, dataDir, "operator.token");
+    checkOperatorToken(config, operator);
+    for (const path of secureDataFolder(dataDir, opts.chmod))
+      if (!restricted.includes(path)) restricted.push(path);
     let appLog: FastifyInstance["log"] | undefined;
     const context = httpContext(config, system, dataDir, operator.token, () => appLog);
     const app = await buildApp(context, {
@@ -157,6 +219,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await installDevices(app, context);
     appLog = app.log;
     context.counters.start(app.log);
+    if (restricted.length > 0)
+      app.log.warn({ paths: restricted }, "data folder: restricted to this user (folders 0700, files 0600)");
     const events = await installEventDelivery(app, context);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
@@ -164,12 +228,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
 
     const housekeeping = setInterval(() => {
-      const now = Math.floor(system.realClock.nowMs() / 1000);
-      context.gateway.purgeRequestLog(now - config.requestLogDays * 86400).catch(() => undefined);
-      context.gateway
-        .purgeIdempotencyKeys(system.realClock.nowMs() - 24 * 3600 * 1000)
-        .catch(() => undefined);
-    }, 3600 * 1000);
+      sweepExpired(context).catch((err) =>
+        app.log.warn({ err: { message: (err as Error).message } }, "housekeeping sweep failed"),
+      );
+    }, config.purgeIntervalSeconds * 1000);
     housekeeping.unref();
     // Expired unused vouchers of products that say so refund themselves (apply_source 1).
     const expirySweep = setInterval(() => {
@@ -186,6 +248,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       context,
       operatorToken: operator.token,
       operatorTokenPath: operator.path,
+      sweep: () => sweepExpired(context),
       close: async () => {
         clearInterval(housekeeping);
         clearInterval(expirySweep);

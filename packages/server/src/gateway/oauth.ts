@@ -16,7 +16,10 @@ export type OAuthError =
   | "invalid_grant";
 
 export const OAUTH_ERRORS: Record<OAuthError, { status: number; description: string }> = {
-  invalid_request: { status: 400, description: "A required field is missing." },
+  invalid_request: {
+    status: 400,
+    description: "A required field is missing, or a field holds a NUL or an id outside int64.",
+  },
   unsupported_grant_type: { status: 400, description: "grant_type must be access_token or refresh_token." },
   invalid_client: { status: 401, description: "Unknown client or wrong client secret." },
   unauthorized_client: { status: 401, description: "The merchant has not granted this app." },
@@ -60,6 +63,16 @@ export interface TokenRequest {
   refresh_token?: string | undefined;
 }
 
+/** NUL cannot be stored nor matched; a digit merchant_id outside int64 names nobody. */
+function unreadableField(req: TokenRequest): string | null {
+  for (const [field, value] of Object.entries(req)) {
+    if (typeof value === "string" && value.includes("\u0000")) return field;
+  }
+  const m = req.merchant_id;
+  if (m && /^\d+$/.test(m) && (m.length > 19 || BigInt(m) > 9223372036854775807n)) return "merchant_id";
+  return null;
+}
+
 const newToken = (prefix: string) => `${prefix}.${randomBytes(32).toString("base64url")}`;
 
 export async function exchangeToken(deps: OAuthDeps, req: TokenRequest): Promise<OAuthOutcome> {
@@ -70,6 +83,10 @@ export async function exchangeToken(deps: OAuthDeps, req: TokenRequest): Promise
       error: "invalid_request",
       cause: "client_key, client_secret, merchant_id and grant_type are required",
     };
+  }
+  const unreadable = unreadableField(req);
+  if (unreadable) {
+    return { ok: false, error: "invalid_request", cause: `${unreadable} holds a NUL or an id outside int64` };
   }
   if (grant_type !== "access_token" && grant_type !== "refresh_token") {
     return { ok: false, error: "unsupported_grant_type", cause: `grant_type ${grant_type.slice(0, 32)}` };

@@ -93,6 +93,8 @@ export interface GatewayStore {
   requestLog(logId: string): Promise<RequestLogEntry | null>;
   purgeRequestLog(before: number): Promise<number>;
   purgeIdempotencyKeys(beforeMs: number): Promise<number>;
+  /** Housekeeping: tokens past their expiry at business time `now`. */
+  purgeExpiredTokens(now: number): Promise<number>;
 }
 
 export interface WindowCount {

@@ -1,6 +1,7 @@
 /** (ext) query_redeem_record/: the merchant's redemptions, newest first, keyset-paged. */
 import type { BusinessClock, FulfillmentReads } from "../core/ports.js";
 import type { RedemptionRecord } from "../core/records.js";
+import { isDecimalId } from "../core/redeem-codes.js";
 import { describeError } from "../core/result.js";
 import { authorize, type Caller, type CallerDeps } from "./caller.js";
 import { genericReply, rowReply, successReply } from "./envelope.js";
@@ -26,7 +27,8 @@ export interface RecordsDeps {
 function parseCursor(cursor: string): { redeemTime: number; redeemId: string } | null | undefined {
   if (cursor === "0") return null;
   const m = /^(\d{1,12})_(\d{1,19})$/.exec(cursor);
-  if (!m) return undefined;
+  // A redeem id outside int64 is no cursor this endpoint returned (and no bigint the store takes).
+  if (!m || !isDecimalId(m[2] as string)) return undefined;
   return { redeemTime: Number(m[1]), redeemId: m[2] as string };
 }
 

@@ -4,7 +4,7 @@
  */
 import swagger from "@fastify/swagger";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { sql } from "kysely";
 import { CATALOGUE } from "../domain/catalogue.js";
 import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
@@ -12,7 +12,7 @@ import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";
 import { isDatabaseUnavailable } from "../store/database.js";
 import type { HttpContext } from "./context.js";
-import { lazyChildLoggerFactory } from "./lazy-logger.js";
+import { lazyChildLoggerFactory, loggedUrl } from "./lazy-logger.js";
 import { platformAdminRoutes } from "./platform-admin-routes.js";
 import { platformRoutes } from "./platform-routes.js";
 import { saasRoutes } from "./saas-routes.js";
@@ -32,6 +32,28 @@ export const LOG_REDACT = [
   "*.code",
 ];
 
+/** The path of the first string holding a NUL in a parsed request part, or null. */
+export function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === "string") return value.includes("\u0000") ? path : null;
+  if (value === null || typeof value !== "object") return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = key.includes("\u0000") ? path : nulPath(inner, `${path}/${key}`);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Fastify's request serializer, minus the query string. */
+function serializeRequest(req: FastifyRequest) {
+  return {
+    method: req.method,
+    url: loggedUrl(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket ? req.socket.remotePort : undefined,
+  };
+}
+
 export interface AppOptions {
   readonly logLevel?: string;
   /** Where log lines go (tests capture them to prove no secret is ever written). */
@@ -43,8 +65,11 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     logger: {
       level: opts.logLevel ?? process.env.LOG_LEVEL ?? "info",
       redact: { paths: LOG_REDACT, censor: "[redacted]" },
+      serializers: { req: serializeRequest },
       ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
+    // The client address (request.ip) is X-Forwarded-For's only behind a listed proxy.
+    trustProxy: ctx.config.trustProxy.length > 0 ? [...ctx.config.trustProxy] : false,
     genReqId: () => newLogId(),
     childLoggerFactory: lazyChildLoggerFactory,
     requestIdLogLabel: "log_id",
@@ -82,6 +107,29 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     reply.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     reply.header("Cross-Origin-Resource-Policy", "same-origin");
     reply.header("Cache-Control", "no-store");
+  });
+
+  // Outside the SaaS endpoints (whose schemas refuse a NUL field by field, and the token
+  // endpoint, which answers invalid_request), a NUL anywhere in the request is a parameter
+  // error: the database cannot store it and would fail as an unexpected error.
+  app.addHook("preValidation", async (request, reply) => {
+    const config = request.routeOptions.config as { endpoint?: string; logName?: string } | undefined;
+    if (config?.endpoint || config?.logName === "oauth.token") return;
+    for (const [part, value] of [
+      ["params", request.params],
+      ["querystring", request.query],
+      ["body", request.body],
+    ] as const) {
+      const path = nulPath(value, part);
+      if (path) {
+        return send(
+          request,
+          reply,
+          genericReply("invalid_params", request.id, `${path} holds a NUL character`),
+          "NUL in the request",
+        );
+      }
+    }
   });
 
   app.addHook("onClose", async () => {

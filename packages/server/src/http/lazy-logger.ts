@@ -66,3 +66,9 @@ export function lazyChildLoggerFactory(
   if (options.level !== undefined) return logger.child(bindings, options);
   return new LazyChildLogger(logger as PinoLike, bindings, options);
 }
+
+/** A URL as the log may show it: its path only (a query string can carry a secret). */
+export function loggedUrl(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}

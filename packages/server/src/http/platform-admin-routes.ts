@@ -17,13 +17,15 @@ import { WorldGrant, WorldHoliday, WorldMerchant, WorldProduct, WorldShop } from
 import type { HttpContext } from "./context.js";
 import { okEnvelope, operatorGuard } from "./operator.js";
 import { issueQr } from "./sandbox-routes.js";
+import { INT64_ID } from "./schemas.js";
 import { send } from "./send.js";
 
-const IdParam = Type.String({ pattern: "^[1-9][0-9]{0,18}$" });
+const IdParam = Type.String({ pattern: INT64_ID });
 
 const AppBody = Type.Object({
   client_key: Type.String({ minLength: 1, maxLength: 64 }),
-  client_secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
+  // It signs webhooks and opens tokens: 32 characters at least (MIN_SECRET_LENGTH).
+  client_secret: Type.Optional(Type.String({ minLength: 32, maxLength: 256 })),
   name: Type.String({ minLength: 1, maxLength: 128 }),
   webhook_url: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
 });

@@ -3,13 +3,44 @@ import { Type } from "typebox";
 
 const Str = (max: number, min = 0) => Type.String({ maxLength: max, minLength: min });
 
+const INT64_MAX = "9223372036854775807";
+
+/** Alternatives matching exactly the 19-digit strings above `max` (one per first differing digit). */
+function digitsAbove(max: string): string {
+  const alternatives: string[] = [];
+  for (let i = 0; i < max.length; i++) {
+    const d = Number(max[i]);
+    if (d === 9) continue;
+    const rest = max.length - i - 1;
+    alternatives.push(`${max.slice(0, i)}[${d + 1}-9]${rest > 0 ? `[0-9]{${rest}}` : ""}`);
+  }
+  return alternatives.join("|");
+}
+
+/**
+ * No NUL: PostgreSQL cannot store it in text, so it would fail as a dependency (a retry row)
+ * instead of as the parameter error it is (CONTRACT.md section 3).
+ */
+export const NO_NUL = "^[^\\u0000]*$";
+/** No NUL, and not a run of digits outside int64 (an id nobody can hold: a parameter error). */
+export const NO_NUL_NOR_BIG_ID = `^(?![0-9]{20,}$|(?:${digitsAbove(INT64_MAX)})$)[^\\u0000]*$`;
+
+/** A platform id in a path or an operator body: 1..19 digits within int64. */
+export const INT64_ID = `^(?!(?:${digitsAbove(INT64_MAX)})$)[1-9][0-9]{0,18}$`;
+
+/** Free text of the request: a string without NUL. */
+const Text = (max: number, min = 0) => Type.String({ maxLength: max, minLength: min, pattern: NO_NUL });
+/** A platform id field (merchant_id): as text, and a digit string must fit int64. */
+const IdText = (max: number) => Type.String({ maxLength: max, pattern: NO_NUL_NOR_BIG_ID });
+
 export const QueryBody = Type.Object(
   {
-    merchant_id: Str(64),
-    third_shop_id: Str(64, 1),
+    merchant_id: IdText(64),
+    third_shop_id: Text(64, 1),
+    // A typed code with a NUL is a non-digit code (G3); past TT- a QR's bad byte is G10.
     code_list: Type.Optional(Type.Array(Str(100), { minItems: 1, maxItems: 100 })),
     qr_info: Type.Optional(Str(8192)),
-    locale: Type.Optional(Str(35)),
+    locale: Type.Optional(Text(35)),
   },
   {
     description:
@@ -18,11 +49,12 @@ export const QueryBody = Type.Object(
 );
 
 export const RedeemBody = Type.Object({
-  merchant_id: Str(64),
-  third_shop_id: Str(64, 1),
-  shop_order_id: Str(64),
-  code_list: Type.Array(Str(100), { minItems: 1, maxItems: 100 }),
-  locale: Str(35),
+  merchant_id: IdText(64),
+  third_shop_id: Text(64, 1),
+  // Not a decimal id (out of int64 included) is R10, the core's own parameter row.
+  shop_order_id: Text(64),
+  code_list: Type.Array(Text(100), { minItems: 1, maxItems: 100 }),
+  locale: Text(35),
 });
 
 export const ErrorObject = Type.Object({
@@ -121,10 +153,11 @@ export const QrBody = Type.Object({
 });
 
 export const CancelBody = Type.Object({
-  merchant_id: Str(64),
-  third_shop_id: Str(64, 1),
-  redeem_id: Str(64),
-  locale: Type.Optional(Str(35)),
+  merchant_id: IdText(64),
+  third_shop_id: Text(64, 1),
+  // Not a decimal id (out of int64 included) is C6, the endpoint's own parameter row.
+  redeem_id: Text(64),
+  locale: Type.Optional(Text(35)),
 });
 
 export const CancelResponse = Type.Object({
@@ -133,10 +166,11 @@ export const CancelResponse = Type.Object({
 });
 
 export const RecordsBody = Type.Object({
-  merchant_id: Str(64),
-  third_shop_id: Type.Optional(Str(64, 1)),
+  merchant_id: IdText(64),
+  third_shop_id: Type.Optional(Text(64, 1)),
   start_time: Type.Integer({ minimum: 0, maximum: 253402300799 }),
   end_time: Type.Integer({ minimum: 0, maximum: 253402300799 }),
+  // An unreadable cursor (NUL, out of range) is Q1, the endpoint's own parameter row.
   cursor: Str(64, 1),
   size: Type.Integer({ minimum: 1, maximum: 100 }),
 });

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Reply } from "../gateway/envelope.js";
+import { loggedUrl } from "./lazy-logger.js";
 
 /** Sends a pre-serialized envelope and records the outcome for the request log. */
 export function send(
@@ -11,7 +12,8 @@ export function send(
 ): FastifyReply {
   const previous = request.outcome;
   request.outcome = {
-    endpoint: request.routeOptions.config.logName ?? request.routeOptions.url ?? request.url,
+    // Without a route, the path the caller asked for, never its query string (secrets).
+    endpoint: request.routeOptions.config.logName ?? request.routeOptions.url ?? loggedUrl(request.url),
     row: r.row,
     cause,
     appId: request.caller?.appId ?? previous?.appId ?? null,

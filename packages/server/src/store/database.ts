@@ -201,7 +201,7 @@ async function openPGlite(opts: OpenOptions): Promise<Database> {
     pglite = await PGlite.create({ parsers: pgliteParsers });
   } else {
     const dataDir = opts.dataDir ?? "./data";
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     unlock = lockDataDir(dataDir);
     const dbDir = join(dataDir, "pglite");
     try {

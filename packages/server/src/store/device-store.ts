@@ -170,4 +170,13 @@ export class DeviceStore {
       .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
+
+  /** Forgets pairing codes already used (or spent by a revocation): they can never pair again. */
+  async purgeUsedPairingCodes(): Promise<number> {
+    const r = await this.db
+      .deleteFrom("pos_pairing_codes")
+      .where("used_at", "is not", null)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }

@@ -329,4 +329,13 @@ export class KyselyGatewayStore implements GatewayStore {
       .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
+
+  /** Forgets access and refresh tokens whose expiry (business clock) is at or before `now`. */
+  async purgeExpiredTokens(now: number): Promise<number> {
+    const r = await this.db
+      .deleteFrom("oauth_tokens")
+      .where("expires_at", "<=", String(now))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }

@@ -13,7 +13,7 @@ export function loadKey(envValue: string | undefined, dataDir: string | null, fi
     return key;
   }
   if (dataDir === null) return randomBytes(32);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, fileName);
   if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString("base64"), { mode: 0o600, flag: "wx" });
   return Buffer.from(readFileSync(path, "utf8").trim(), "base64");
@@ -26,7 +26,7 @@ export function loadToken(
 ): { token: string; path: string | null } {
   if (envValue) return { token: envValue, path: null };
   if (dataDir === null) return { token: `op_${randomBytes(24).toString("base64url")}`, path: null };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, fileName);
   if (!existsSync(path))
     writeFileSync(path, `op_${randomBytes(24).toString("base64url")}`, { mode: 0o600, flag: "wx" });

@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
 import { baseWorld, MERCHANT, NOW, OTHER_MERCHANT, product, SHOP_1, SHOP_2 } from "../support/world.js";
 
 const P = "7200000000000000301";
@@ -381,13 +381,13 @@ for (const database of testDatabases()) {
     it("the QR as PNG and SVG", async () => {
       const order = await placeOrder(1);
       const png = await fetch(`${t.url}/platform/orders/${order.shop_order_id}/qr?format=png`, {
-        headers: { authorization: "Bearer op_test_operator_token" },
+        headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
       });
       expect(png.headers.get("content-type")).toBe("image/png");
       const bytes = Buffer.from(await png.arrayBuffer());
       expect(bytes.subarray(1, 4).toString()).toBe("PNG");
       const svg = await fetch(`${t.url}/platform/orders/${order.shop_order_id}/qr?format=svg`, {
-        headers: { authorization: "Bearer op_test_operator_token" },
+        headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
       });
       expect(await svg.text()).toContain("<svg");
     });

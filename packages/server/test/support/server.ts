@@ -4,13 +4,15 @@
  * (except the rate-limit test itself).
  */
 import { type Config, configFromEnv } from "../../src/config.js";
+import type { RealClock } from "../../src/core/ports.js";
 import type { WorldT } from "../../src/sandbox/world-schema.js";
 import { type RunningServer, startServer } from "../../src/server.js";
 import type { System } from "../../src/system.js";
 import type { TestDatabase } from "./databases.js";
 import { MERCHANT } from "./world.js";
 
-export const OPERATOR_TOKEN = "op_test_operator_token";
+// 32 characters at least: servers outside the sandbox refuse a shorter operator token.
+export const OPERATOR_TOKEN = "op_test_operator_token_0123456789";
 export const QUERY = "/v2/localservice/saas/fulfill/get_code_item_list/";
 export const REDEEM = "/v2/localservice/saas/fulfill/redeem_code/";
 
@@ -48,6 +50,8 @@ export interface TestServerOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** Serve another instance's system (one database, as two processes would share it); not closed here. */
   readonly system?: System;
+  /** The real clock of the system (tests that move real time, e.g. housekeeping). */
+  readonly realClock?: RealClock;
 }
 
 export async function startTestServer(
@@ -68,7 +72,12 @@ export async function startTestServer(
     webhookAllowLoopback: true,
     ...overrides,
   };
-  const system = options.system ?? (await database.open({ deadlineMs: config.coreDeadlineMs }));
+  const system =
+    options.system ??
+    (await database.open({
+      deadlineMs: config.coreDeadlineMs,
+      ...(options.realClock ? { realClock: options.realClock } : {}),
+    }));
   let server: RunningServer;
   try {
     server = await startServer(config, {
