@@ -112,7 +112,7 @@ program
   .command("serve")
   .description("run the service in this process (embedded database unless --database-url)")
   .option("--sandbox", "enable the sandbox routes (world, faults, clock, QR)")
-  .option("--demo", "load the demo world (test credentials); refused without --sandbox")
+  .option("--demo", "load the demo world, test credentials (needs --sandbox)")
   .option("--port <port>", "listen port", "8080")
   .option("--host <host>", "listen address", "127.0.0.1")
   .option("--database-url <url>", "PostgreSQL connection string (default: embedded database)")
