@@ -15,7 +15,7 @@ export function resolveCodes(
   merchantId: string,
   callerShops: readonly string[] | undefined,
   vouchers: readonly VoucherRecord[],
-  /** null when the snapshots were not read with the vouchers. */
+  /** null when the snapshots were not read with the vouchers (every code of the merchant resolves). */
   snapshots: readonly ShopSnapshot[] | null,
 ): CodeResolution {
   const resolved = new Set<string>();
@@ -24,7 +24,9 @@ export function resolveCodes(
     everyShop || !snapshots ? null : new Map(snapshots.map((s) => [s.itemOrderId, s.thirdShopIds]));
   for (const v of vouchers) {
     if (v.merchantId !== merchantId) continue;
-    if (everyShop) resolved.add(v.code);
+    // Without its snapshot (a replica's first read) a code of the merchant gets the benefit of the
+    // doubt: charging it would throttle a shop-limited caller for a read that failed after it.
+    if (everyShop || !snapshots) resolved.add(v.code);
     else if (shopsOf?.get(v.itemOrderId)?.some((shop) => callerShops.includes(shop))) resolved.add(v.code);
   }
   return { resolved };

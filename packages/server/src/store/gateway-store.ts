@@ -91,6 +91,7 @@ export class KyselyGatewayStore implements GatewayStore {
         "g.third_shop_ids",
         "g.revoked_at",
         "d.parent_client_key",
+        "d.third_shop_id as device_shop",
         "pa.app_id as parent_app_id",
         "pg.scopes as parent_scopes",
         "pg.third_shop_ids as parent_third_shop_ids",
@@ -109,15 +110,21 @@ export class KyselyGatewayStore implements GatewayStore {
       revoked: r.revoked_at !== null,
       onBehalfOfAppId: null,
     };
-    if (r.parent_client_key === null || r.parent_client_key === undefined) return own;
-    const parentScopes = r.parent_scopes ?? [];
+    const deviceShop = r.device_shop ?? null;
+    if (deviceShop === null) return own;
+    // A device acts for its one shop, whatever its grant row says (an operator may rewrite it),
+    // and, when paired on behalf of an app, only while that app's current grant covers the shop.
+    const parented = r.parent_client_key !== null && r.parent_client_key !== undefined;
     const parentShops = r.parent_third_shop_ids ?? [];
-    const shops =
-      parentShops.length === 0 ? own.thirdShopIds : own.thirdShopIds.filter((s) => parentShops.includes(s));
+    const covered =
+      (own.thirdShopIds.length === 0 || own.thirdShopIds.includes(deviceShop)) &&
+      (!parented || parentShops.length === 0 || parentShops.includes(deviceShop));
+    if (!parented) return { ...own, thirdShopIds: covered ? [deviceShop] : [NO_SHOP] };
+    const parentScopes = r.parent_scopes ?? [];
     return {
       ...own,
       scopes: own.scopes.filter((s) => parentScopes.includes(s)),
-      thirdShopIds: shops.length > 0 || own.thirdShopIds.length === 0 ? shops : [NO_SHOP],
+      thirdShopIds: covered ? [deviceShop] : [NO_SHOP],
       // A parent app or grant that is gone, or revoked, revokes the device.
       revoked: own.revoked || r.parent_grant_app_id === null || r.parent_revoked_at !== null,
       onBehalfOfAppId: r.parent_app_id ?? null,

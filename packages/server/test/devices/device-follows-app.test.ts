@@ -50,6 +50,9 @@ for (const database of testDatabases()) {
     afterAll(async () => t?.close());
 
     async function pairedDevice(): Promise<string> {
+      return (await pairedDeviceWithId()).token;
+    }
+    async function pairedDeviceWithId(): Promise<{ token: string; deviceId: string }> {
       const created = await t.operator("POST", `/platform/merchants/${MERCHANT}/devices`, {
         third_shop_id: SHOP_1,
         client_key: PARENT,
@@ -57,7 +60,10 @@ for (const database of testDatabases()) {
       expect(created.status, created.text).toBe(200);
       const paired = await t.postJson("/pos/api/pair", { code: created.json.data.pairing_code });
       expect(paired.status, paired.text).toBe(200);
-      return paired.json.data.access_token as string;
+      return {
+        token: paired.json.data.access_token as string,
+        deviceId: created.json.data.device_id as string,
+      };
     }
     const setParent = async (scopes: string[], shops: string[]) => {
       const r = await t.operator("PUT", `/platform/merchants/${MERCHANT}/grants/${PARENT}`, {
@@ -155,6 +161,24 @@ for (const database of testDatabases()) {
       } finally {
         await setParent([QUERY_SCOPE, REDEEM_SCOPE], []);
       }
+    });
+
+    it("a device's own grant rewritten to every shop still acts for its one shop only", async () => {
+      const { token, deviceId } = await pairedDeviceWithId();
+      const widened = await t.operator("PUT", `/platform/merchants/${MERCHANT}/grants/dev_${deviceId}`, {
+        scopes: [QUERY_SCOPE, REDEEM_SCOPE],
+        third_shop_ids: [],
+      });
+      expect(widened.status, widened.text).toBe(200);
+      const atShop2 = () =>
+        t.query(token, { merchant_id: MERCHANT, third_shop_id: SHOP_2, code_list: [o.built.codes[2]] });
+      // Poll past the grant cache: the widened row must never open S-002.
+      const until = Date.now() + 1_500;
+      while (Date.now() < until) {
+        expect(message(await atShop2())).toBe("500 FulfillVerifierNoShopPermission");
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(message(await lookup(token, o.built.codes[2]))).toBe("200 0");
     });
 
     it("revoking the app's grant revokes the device: 401 on the SaaS endpoints and the session", async () => {
