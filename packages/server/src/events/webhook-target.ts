@@ -32,8 +32,24 @@ export function addressRange(address: string): string | null {
   }
 }
 
+/**
+ * The deprecated IPv4-compatible IPv6 form (::a.b.c.d, RFC 4291 2.5.5.1), which ipaddr.js calls
+ * unicast: `[::127.0.0.1]` must not pass as public. `::` and `::1` have ranges of their own.
+ */
+function isIpv4Compatible(address: string): boolean {
+  try {
+    const a = ipaddr.parse(address);
+    if (a.kind() !== "ipv6") return false;
+    const parts = (a as ipaddr.IPv6).parts;
+    return parts.slice(0, 6).every((p) => p === 0) && (parts[6] !== 0 || (parts[7] ?? 0) > 1);
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a webhook may connect to this address. */
 export function addressAllowed(address: string, allowLoopback: boolean): boolean {
+  if (isIpv4Compatible(address)) return false;
   const range = addressRange(address);
   return range === "unicast" || (allowLoopback && range === "loopback");
 }
@@ -51,6 +67,7 @@ const isLocalhostName = (host: string): boolean => /(^|\.)localhost\.?$/i.test(h
 
 /** What the range of a refused address is called in an error. */
 function rangeWords(address: string): string {
+  if (isIpv4Compatible(address)) return "an IPv4-compatible IPv6 address (deprecated), not a public one";
   const range = addressRange(address);
   return range === null ? "not an address" : `a ${range} address, not a public one`;
 }

@@ -4,7 +4,7 @@
  * folder and everything in it are brought to 0700 (folders) and 0600 (files); the process umask
  * (0o077) keeps what is created later (WAL segments, new keys) the same.
  */
-import { chmodSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 export const DIR_MODE = 0o700;
@@ -17,15 +17,17 @@ export type Chmod = (path: string, mode: number) => void;
 export class DataDirUnsafe extends Error {}
 
 /**
- * Creates the folder if needed and restricts it and everything under it (symbolic links are
- * left alone: their targets are not ours). Returns the paths whose mode it changed. Throws
+ * Creates the folder if needed and restricts it and everything under it (symbolic links below
+ * it are left alone: their targets are not ours). Returns the paths whose mode it changed. Throws
  * DataDirUnsafe when a mode cannot be set.
  */
 export function restrictDataDir(dir: string, chmod: Chmod = chmodSync): string[] {
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
   const fixed: string[] = [];
-  const visit = (path: string) => {
-    const stat = lstatSync(path);
+  // The folder itself is followed if it is a link (a mounted volume often is); below it, links
+  // are left alone.
+  const visit = (path: string, follow = false) => {
+    const stat = follow ? statSync(path) : lstatSync(path);
     if (stat.isSymbolicLink()) return;
     const want = stat.isDirectory() ? DIR_MODE : FILE_MODE;
     if ((stat.mode & 0o777) !== want) {
@@ -41,7 +43,7 @@ export function restrictDataDir(dir: string, chmod: Chmod = chmodSync): string[]
     }
     if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
   };
-  visit(dir);
+  visit(dir, true);
   return fixed;
 }
 

@@ -73,6 +73,8 @@ const INTERNAL: Record<string, string> = {
   "reserved.test": "240.0.0.1",
   "nat64.test": "64:ff9b::a00:1",
   "sixtofour.test": "2002:a00:1::",
+  "compat-loop.test": "::7f00:1",
+  "compat-ten.test": "::a00:1",
 };
 
 describe("send time with the loopback allowance off: every non-public address is refused before connecting", () => {
@@ -114,6 +116,7 @@ describe("send time with the loopback allowance off: every non-public address is
     ["https://[::1]/", "::1"],
     ["https://[::ffff:127.0.0.1]/", "::ffff:7f00:1"],
     ["https://[::ffff:a00:1]/", "::ffff:a00:1"],
+    ["https://[::127.0.0.1]/", "::7f00:1"],
     ["https://169.254.169.254/latest/meta-data/", "169.254.169.254"],
     ["https://0251.0376.0251.0376/", "169.254.169.254"],
     ["https://100.64.0.1/", "100.64.0.1"],

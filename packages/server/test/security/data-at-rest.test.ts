@@ -4,7 +4,7 @@
  * 0600, logs the paths it fixed, and whatever it (and the embedded database) writes while running
  * is its user's only. A mode it cannot set stops the start.
  */
-import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -119,6 +119,25 @@ for (const database of databases) {
       } finally {
         process.umask(umask);
         rmSync(fresh, { recursive: true, force: true });
+      }
+    });
+
+    it("a data folder that is a symbolic link (a mounted volume) is followed and restricted", async () => {
+      const target = mkdtempSync(join(tmpdir(), "fulfill-linked-"));
+      const link = `${target}.link`;
+      const umask = process.umask(0);
+      try {
+        chmodSync(target, 0o777);
+        symlinkSync(target, link);
+        const server = await startServer({ ...config(), dataDir: link }, { logLevel: "silent" });
+        await server.close();
+        expect(statSync(link).mode & 0o777).toBe(0o700);
+        const readable = [...modes(target)].filter(([, e]) => e.mode & 0o077);
+        expect(readable.map(([p, e]) => `${p} ${e.mode.toString(8)}`).slice(0, 5)).toEqual([]);
+      } finally {
+        process.umask(umask);
+        rmSync(link, { force: true });
+        rmSync(target, { recursive: true, force: true });
       }
     });
 
