@@ -26,12 +26,14 @@ export interface SweepCounts {
   readonly pairingCodes: number;
   readonly idempotencyKeys: number;
   readonly requestLog: number;
+  readonly alerts: number;
 }
 
 /**
  * One housekeeping sweep: access and refresh tokens past expiry on the business clock, used
  * pairing codes (and codes a day past expiry), idempotency rows past 24 h and request-log rows
- * past their retention on the real clock. Nothing left behind still matters to any answer.
+ * past their retention on the real clock, operator alerts kept as long as the request log they
+ * point into. Nothing left behind still matters to any answer.
  */
 export async function sweepExpired(context: HttpContext): Promise<SweepCounts> {
   const { system, config, gateway } = context;
@@ -42,10 +44,10 @@ export async function sweepExpired(context: HttpContext): Promise<SweepCounts> {
   const pairingCodes =
     (await devices.purgeUsedPairingCodes()) + (await devices.purgePairingCodes(business - 86_400));
   const idempotencyKeys = await gateway.purgeIdempotencyKeys(realNowMs - 24 * 3600 * 1000);
-  const requestLog = await gateway.purgeRequestLog(
-    Math.floor(realNowMs / 1000) - config.requestLogDays * 86400,
-  );
-  return { tokens, pairingCodes, idempotencyKeys, requestLog };
+  const retainedFromMs = realNowMs - config.requestLogDays * 86_400_000;
+  const requestLog = await gateway.purgeRequestLog(Math.floor(retainedFromMs / 1000));
+  const alerts = await new AlertStore(system.database.db).purge(retainedFromMs);
+  return { tokens, pairingCodes, idempotencyKeys, requestLog, alerts };
 }
 
 /**

@@ -41,9 +41,7 @@ export class EnumerationGuard {
 
   /** Seconds to wait when this caller is over one of its budgets, else null. */
   async blocked(s: MissSubject): Promise<number | null> {
-    const counts = await Promise.all(
-      this.#budgets(s).map((b) => this.counter.peek(`${b.appId}:${s.merchantId}`)),
-    );
+    const counts = await Promise.all(this.#budgets(s).map((b) => this.counter.peek(this.#key(b, s))));
     let wait: number | null = null;
     for (const c of counts) {
       if (c === null || c.total <= this.budget) continue;
@@ -52,17 +50,41 @@ export class EnumerationGuard {
     return wait;
   }
 
-  /** Counts misses against every budget of the caller; raises the alert of a budget it tips over. */
-  async miss(s: MissSubject, misses: number): Promise<void> {
-    if (misses <= 0) return;
+  /**
+   * Holds every named code as a miss while the lookup or redeem runs, so that concurrent requests
+   * cannot all pass a budget none of them has been charged to yet. Returns the seconds to wait
+   * when the caller was already over one of its budgets (nothing stays held then), else null.
+   */
+  async hold(s: MissSubject, codes: number): Promise<number | null> {
+    if (codes <= 0) return null;
     const budgets = this.#budgets(s);
+    const counts = await Promise.all(budgets.map((b) => this.counter.add(this.#key(b, s), codes)));
+    let wait: number | null = null;
+    for (const c of counts) {
+      if (!c || c.total - codes <= this.budget) continue;
+      wait = Math.max(wait ?? 0, Math.max(1, Math.ceil(c.msLeft / 1000)));
+    }
+    if (wait !== null) await Promise.all(budgets.map((b) => this.counter.giveBack(this.#key(b, s), codes)));
+    return wait;
+  }
+
+  /**
+   * Settles a hold: the held codes that resolved are given back, the misses stay. Raises the
+   * alert of a budget the misses tip over (one addition crosses it in a window).
+   */
+  async settle(s: MissSubject, held: number, misses: number): Promise<void> {
+    if (held <= 0) return;
+    const budgets = this.#budgets(s);
+    const resolved = held - misses;
     const counts = await Promise.all(
-      budgets.map((b) => this.counter.add(`${b.appId}:${s.merchantId}`, misses)),
+      budgets.map((b) =>
+        resolved > 0 ? this.counter.giveBack(this.#key(b, s), resolved) : this.counter.peek(this.#key(b, s)),
+      ),
     );
+    if (misses <= 0) return;
     const trips: Promise<void>[] = [];
     budgets.forEach((b, i) => {
       const c = counts[i];
-      // Exactly one addition crosses the budget in a window, whichever process made it.
       if (!c || c.total <= this.budget || c.total - misses > this.budget) return;
       trips.push(
         this.onTrip({
@@ -76,5 +98,9 @@ export class EnumerationGuard {
       );
     });
     await Promise.all(trips);
+  }
+
+  #key(b: { appId: string }, s: MissSubject): string {
+    return `${b.appId}:${s.merchantId}`;
   }
 }

@@ -32,6 +32,15 @@ export interface Outcome {
 
 const DIGITS = /^\d+$/;
 
+/** A caller over its enumeration budget (CONTRACT.md section 2): 429 with Retry-After. */
+export function throttled(logId: string, retryAfter: number): Outcome {
+  return {
+    reply: genericReply("rate_limit_exceeded", logId),
+    cause: "too many codes that do not resolve: enumeration throttled",
+    retryAfter,
+  };
+}
+
 export async function getCodeItemList(
   deps: QueryDeps,
   caller: Caller,
@@ -65,13 +74,14 @@ export async function getCodeItemList(
 
   let outcome: LookupOutcome;
   if (hasCodes) {
-    // Whether the caller is over its budget was checked with the rate limit (step 2).
+    // A caller already over its budget was refused with the rate limit (step 2); the codes are
+    // held as misses while the lookup runs, so that concurrent requests cannot outrun the budget.
     const codes = [...new Set(body.code_list as string[])];
+    const subject = { ...caller, onBehalfOfAppId: a.grant.onBehalfOfAppId };
+    const wait = await deps.enumeration.hold(subject, codes.length);
+    if (wait !== null) return throttled(logId, wait);
     outcome = await lookupByCodes(deps.lookup, scope, codes);
-    await deps.enumeration.miss(
-      { ...caller, onBehalfOfAppId: a.grant.onBehalfOfAppId },
-      missCount(codes, outcome.resolution),
-    );
+    await deps.enumeration.settle(subject, codes.length, missCount(codes, outcome.resolution));
   } else {
     const opened = deps.qr.open(body.qr_info as string);
     if (!opened.ok) return { reply: rowReply(opened.row, logId), cause: opened.cause };

@@ -110,4 +110,6 @@ export interface WindowCounter {
   add(key: string, points: number): Promise<WindowCount | null>;
   /** The current count; null when nothing was counted in this window (or it is unknown). */
   peek(key: string): Promise<WindowCount | null>;
+  /** Takes points back (points held for a request that did not need them); null as for `add`. */
+  giveBack(key: string, points: number): Promise<WindowCount | null>;
 }

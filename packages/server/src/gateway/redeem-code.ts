@@ -12,7 +12,7 @@ import { findRow, isTransient } from "../domain/catalogue.js";
 import { authorize, type Caller, type CallerDeps } from "./caller.js";
 import type { EnumerationGuard } from "./enumeration-guard.js";
 import { genericReply, type Reply, rowReply, successReply } from "./envelope.js";
-import type { Outcome } from "./get-code-item-list.js";
+import { type Outcome, throttled } from "./get-code-item-list.js";
 import type { GatewayStore } from "./ports.js";
 
 export interface RedeemBody {
@@ -83,6 +83,9 @@ async function redeemOnce(
   } catch (err) {
     return { reply: rowReply("R4", logId), cause: describeError(err) };
   }
+  const subject = { ...caller, onBehalfOfAppId: grant.onBehalfOfAppId };
+  const wait = await deps.enumeration.hold(subject, body.code_list.length);
+  if (wait !== null) return throttled(logId, wait);
   const result = await redeemCodes(deps.redeem, {
     appId: caller.appId,
     merchantId: merchant.merchantId,
@@ -94,10 +97,7 @@ async function redeemOnce(
     codes: body.code_list,
     callerShops: grant.thirdShopIds,
   });
-  await deps.enumeration.miss(
-    { ...caller, onBehalfOfAppId: grant.onBehalfOfAppId },
-    missCount(body.code_list, result.resolution),
-  );
+  await deps.enumeration.settle(subject, body.code_list.length, missCount(body.code_list, result.resolution));
   if (result.ok) {
     return {
       reply: successReply({ redeem_id: result.value.redeemId }, logId),

@@ -33,6 +33,15 @@ export class AlertStore {
       .execute();
   }
 
+  /** Deletes alerts raised before `beforeMs` (real clock); returns how many. */
+  async purge(beforeMs: number): Promise<number> {
+    const r = await this.db
+      .deleteFrom("operator_alerts")
+      .where("at_ms", "<", String(beforeMs))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   /** Newest first. */
   async recent(limit: number): Promise<OperatorAlert[]> {
     const rows = await this.db

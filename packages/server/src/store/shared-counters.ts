@@ -51,6 +51,19 @@ class LibraryCounter implements WindowCounter {
     }
   }
 
+  async giveBack(key: string, points: number): Promise<WindowCount | null> {
+    try {
+      const res = await this.limiter.reward(key, points);
+      // Held in a window that has since ended: never let the new window start in credit.
+      if (res.consumedPoints < 0) return count(await this.limiter.consume(key, -res.consumedPoints));
+      return count(res);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return count(err);
+      this.onError(err);
+      return null;
+    }
+  }
+
   async peek(key: string): Promise<WindowCount | null> {
     try {
       const res = await this.limiter.get(key);

@@ -45,6 +45,7 @@ for (const database of testDatabases()) {
       ["ck_all", []],
       ["ck_s1", [SHOP_1]],
       ["ck_parent", []],
+      ["ck_burst", []],
     ];
     for (const [key, shops] of apps) {
       world.apps?.push({ client_key: key, client_secret: `cs_${key}`, name: key, webhook_url: null });
@@ -118,6 +119,20 @@ for (const database of testDatabases()) {
       });
       const other = await tokenOf("ck_other_app");
       expect((await lookup(t, other, orders.demo.built.codes)).status).toBe(200);
+    });
+
+    it("concurrent requests cannot outrun the budget: the codes are held while the lookups run", async () => {
+      const token = await tokenOf("ck_burst");
+      // 30 lookups of 33 guesses at once against a budget of 99: the first four fit (the fourth
+      // tips it over: 132), every other one is refused, however the lookups interleave.
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => lookup(t, token, guesses(5000 + i * 33, 33))),
+      );
+      const answered = answers.filter((a) => a.status !== 429);
+      for (const a of answered) expect(a.json.error.message, a.text).toBe("FulfillCertificateNotFound");
+      expect(answered.length).toBeGreaterThanOrEqual(1);
+      expect(answered.length).toBeLessThanOrEqual(4);
+      expect(answers.filter((a) => a.status === 429)).toHaveLength(30 - answered.length);
     });
 
     it("a lookup naming 1 known code and 99 guesses spends 99 misses", async () => {

@@ -6,6 +6,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../../src/security/secret-box.js";
+import { AlertStore } from "../../src/store/alert-store.js";
 import { testDatabases } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../support/world.js";
@@ -36,7 +37,9 @@ for (const database of testDatabases()) {
       }>`SELECT count(*) AS n FROM oauth_tokens WHERE token_hash IN (${sql.join(hashes)})`.execute(db());
       return Number(r.rows[0]?.n);
     }
-    async function count(table: "pos_pairing_codes" | "idempotency_keys"): Promise<number> {
+    async function count(
+      table: "pos_pairing_codes" | "idempotency_keys" | "operator_alerts",
+    ): Promise<number> {
       const r = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(db());
       return Number(r.rows[0]?.n);
     }
@@ -91,6 +94,22 @@ for (const database of testDatabases()) {
       const oldAccess = hashToken(old.access);
       expect(await tokenRows([oldAccess])).toBe(1);
 
+      // Operator alerts live as long as the request log they point into (30 days here).
+      const alert = (atMs: number) => ({
+        type: "code_enumeration" as const,
+        atMs,
+        budget: "app" as const,
+        appId: "1",
+        merchantId: MERCHANT,
+        deviceId: null,
+        misses: 301,
+        windowSeconds: 60,
+      });
+      const alerts = new AlertStore(db());
+      const realNow = t.system.realClock.nowMs();
+      await alerts.insert(alert(realNow - 31 * 24 * HOUR * 1000));
+      await alerts.insert(alert(realNow - 1000));
+
       const swept = await t.server.sweep();
 
       expect(await tokenRows([oldAccess])).toBe(0);
@@ -103,6 +122,8 @@ for (const database of testDatabases()) {
       expect(swept.tokens).toBeGreaterThanOrEqual(1);
       expect(swept.idempotencyKeys).toBe(1);
       expect(swept.pairingCodes).toBe(1);
+      expect(swept.alerts).toBe(1);
+      expect(await count("operator_alerts")).toBe(1);
       // The paired device's own token is live and stays usable.
       const session = await t.request("/pos/api/session", {
         headers: { authorization: `Bearer ${pairing.json.data.access_token}` },
