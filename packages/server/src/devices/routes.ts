@@ -11,7 +11,7 @@ import { genericReply, type Reply, toJson } from "../gateway/envelope.js";
 import { keyDigest } from "../gateway/failure-throttle.js";
 import type { HttpContext } from "../http/context.js";
 import { okEnvelope, operatorGuard } from "../http/operator.js";
-import { send } from "../http/send.js";
+import { send, sendRateLimited } from "../http/send.js";
 import type { DeviceRecord } from "../store/device-store.js";
 import { DeviceStore } from "../store/device-store.js";
 import {
@@ -224,15 +224,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: HttpContext): void {
       const code = raw === null ? null : normalizePairingCode(raw);
       const keys = [request.ip, code === null ? null : keyDigest(code)];
       const wait = await ctx.throttles.pairing.blocked(keys);
-      if (wait !== null) {
-        reply.header("Retry-After", String(wait));
-        return send(
-          request,
-          reply,
-          genericReply("rate_limit_exceeded", request.id),
-          "pairing attempts exhausted",
-        );
-      }
+      if (wait !== null) return sendRateLimited(request, reply, wait, "pairing attempts exhausted");
       const outcome =
         code === null ? ({ ok: false, reason: "invalid_code" } as const) : await pairDevice(ctx, code);
       if (!outcome.ok) {

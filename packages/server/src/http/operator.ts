@@ -3,7 +3,7 @@ import { bearerToken } from "../gateway/caller.js";
 import { genericReply } from "../gateway/envelope.js";
 import { secretsEqual } from "../security/secret-box.js";
 import type { HttpContext } from "./context.js";
-import { send } from "./send.js";
+import { send, sendRateLimited } from "./send.js";
 
 /**
  * The operator token guards the sandbox and platform routes; compared in constant time. Failed
@@ -13,15 +13,8 @@ export function operatorGuard(ctx: HttpContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const keys = [request.ip];
     const wait = await ctx.throttles.operator.blocked(keys);
-    if (wait !== null) {
-      reply.header("Retry-After", String(wait));
-      return send(
-        request,
-        reply,
-        genericReply("rate_limit_exceeded", request.id),
-        "failed operator token attempts throttled",
-      );
-    }
+    if (wait !== null)
+      return sendRateLimited(request, reply, wait, "failed operator token attempts throttled");
     const token = bearerToken(request.headers.authorization);
     if (!token || !secretsEqual(token, ctx.operatorToken)) {
       await ctx.throttles.operator.fail(keys);

@@ -25,7 +25,7 @@ import {
   TokenForm,
   TokenResponse,
 } from "./schemas.js";
-import { send } from "./send.js";
+import { send, sendRateLimited } from "./send.js";
 
 export const QUERY_PATH = "/v2/localservice/saas/fulfill/get_code_item_list/";
 export const REDEEM_PATH = "/v2/localservice/saas/fulfill/redeem_code/";
@@ -76,10 +76,9 @@ export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint, limitName: s
       subject ? ctx.enumeration.blocked(subject) : null,
     ]);
     if (wait !== null || over !== null) {
-      reply.header("Retry-After", String(Math.max(wait ?? 0, over ?? 0)));
       const cause =
         over !== null ? "too many codes that do not resolve: enumeration throttled" : "rate limit";
-      return send(request, reply, genericReply("rate_limit_exceeded", request.id), cause);
+      return sendRateLimited(request, reply, Math.max(wait ?? 0, over ?? 0), cause);
     }
     const type = mediaType(request.headers["content-type"]);
     if (type !== "application/json") {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Reply } from "../gateway/envelope.js";
+import { genericReply, type Reply } from "../gateway/envelope.js";
 import { loggedUrl } from "./lazy-logger.js";
 
 /** Sends a pre-serialized envelope and records the outcome for the request log. */
@@ -22,4 +22,15 @@ export function send(
   };
   if (extra.replayed) reply.header("Idempotent-Replayed", "true");
   return reply.code(r.httpStatus).type("application/json; charset=utf-8").send(r.body);
+}
+
+/** 429 `rate_limit_exceeded` with its Retry-After (a rate limit, budget or throttle said wait). */
+export function sendRateLimited(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  retryAfterSeconds: number,
+  cause: string,
+): FastifyReply {
+  reply.header("Retry-After", String(retryAfterSeconds));
+  return send(request, reply, genericReply("rate_limit_exceeded", request.id), cause);
 }
