@@ -1,4 +1,8 @@
-/** Configuration by environment (CONTRACT.md section 1a); flags of `main.ts` may override. */
+/**
+ * Configuration by environment (CONTRACT.md section 1a); flags of `main.ts` may override. Every
+ * variable is in the README's Configuration section. Event delivery's timings are still read at
+ * install time (events/options.ts, through events/index.ts): tests set them per server that way.
+ */
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -32,6 +36,14 @@ export interface Config {
   readonly purgeIntervalSeconds: number;
   /** FULFILL_WEBHOOK_ALLOW_LOOPBACK=1: webhook receivers on 127.0.0.0/8 and [::1] allowed (tests, demo). */
   readonly webhookAllowLoopback: boolean;
+  /** How long tokens, grants, shops, products and holidays are cached per process (FULFILL_CACHE_MS). */
+  readonly cacheMs: number;
+  /** FULFILL_SECRET_KEY: base64 of the 32-byte key of client secrets at rest; unset: kept in the data dir. */
+  readonly secretKey: string | undefined;
+  /** FULFILL_POS_DIR: the built POS; unset: packages/pos/dist beside the server package. */
+  readonly posDir: string | undefined;
+  /** LOG_LEVEL (pino's levels). */
+  readonly logLevel: string;
   /** FULFILL_REDIS_PREFIX: the start of every Redis key of this deployment (tests pass their own). */
   readonly redisKeyPrefix: string;
   /**
@@ -80,6 +92,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: list(env.FULFILL_TRUST_PROXY),
     purgeIntervalSeconds: Math.max(1, int(env.FULFILL_PURGE_INTERVAL, 3600, "FULFILL_PURGE_INTERVAL")),
     webhookAllowLoopback: env.FULFILL_WEBHOOK_ALLOW_LOOPBACK === "1",
+    cacheMs: int(env.FULFILL_CACHE_MS, 1000, "FULFILL_CACHE_MS"),
+    secretKey: env.FULFILL_SECRET_KEY || undefined,
+    posDir: env.FULFILL_POS_DIR || undefined,
+    logLevel: env.LOG_LEVEL || "info",
     redisKeyPrefix: env.FULFILL_REDIS_PREFIX || "fulfill:",
     authFailuresPerMinute: Math.max(1, int(env.FULFILL_AUTH_FAILURES, 10, "FULFILL_AUTH_FAILURES")),
   };

@@ -205,6 +205,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       deadlineMs: config.coreDeadlineMs,
       cancelWindowSeconds: config.cancelWindowSeconds,
       poolSize: config.dbPoolSize,
+      cacheMs: config.cacheMs,
+      secretKey: config.secretKey,
       ...(opts.realClock ? { realClock: opts.realClock } : {}),
     }));
   try {

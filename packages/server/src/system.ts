@@ -68,13 +68,9 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
   // Each process takes its own worker number, so ids of processes sharing a database never collide.
   const worker = await sql<{ n: string }>`SELECT nextval('worker_ids') AS n`.execute(database.db);
   const ids = new FaultyIdSource(new Snowflake(Number(worker.rows[0]?.n ?? 0) % 1024, realClock), faults);
-  const cache = new ReadCache(opts.cacheMs ?? Number(process.env.FULFILL_CACHE_MS ?? 1000), () =>
-    realClock.nowMs(),
-  );
+  const cache = new ReadCache(opts.cacheMs ?? 1000, () => realClock.nowMs());
   const store = new KyselyFulfillmentStore(database.db, faults, replica?.db, cache);
-  const secrets = new SecretBox(
-    loadKey(opts.secretKey ?? process.env.FULFILL_SECRET_KEY, dataDir, "secret.key"),
-  );
+  const secrets = new SecretBox(loadKey(opts.secretKey, dataDir, "secret.key"));
   const deadlineMs = opts.deadlineMs ?? 3000;
   return {
     database,

@@ -5,12 +5,12 @@
 import type { FastifyInstance } from "fastify";
 import type { HttpContext } from "../http/context.js";
 import { DeviceStore } from "../store/device-store.js";
-import { installPosStatic } from "./pos-static.js";
+import { installPosStatic, posDistDir } from "./pos-static.js";
 import { deviceRoutes } from "./routes.js";
 
 export async function installDevices(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   deviceRoutes(app, ctx);
-  const { built } = await installPosStatic(app);
+  const { built } = await installPosStatic(app, posDistDir(ctx.config.posDir));
   if (!built)
     app.log.warn("the POS app is not built: /pos/ answers 503 (run `npm run build -w @fulfill/pos`)");
 

@@ -9,8 +9,8 @@ import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /** Where the built POS lives: FULFILL_POS_DIR, else packages/pos/dist beside this package. */
-export function posDistDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FULFILL_POS_DIR || fileURLToPath(new URL("../../../pos/dist/", import.meta.url));
+export function posDistDir(configured: string | undefined): string {
+  return configured || fileURLToPath(new URL("../../../pos/dist/", import.meta.url));
 }
 
 /**
@@ -60,10 +60,7 @@ const NOT_BUILT = `<!doctype html>
 </body></html>`;
 
 /** Registers the POS routes in an encapsulated scope of `app` (the headers apply to them only). */
-export async function installPosStatic(
-  app: FastifyInstance,
-  dir: string = posDistDir(),
-): Promise<{ built: boolean }> {
+export async function installPosStatic(app: FastifyInstance, dir: string): Promise<{ built: boolean }> {
   const built = existsSync(join(dir, "index.html"));
   app.get("/pos", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/pos/", 301));
   await app.register(async (scope) => {

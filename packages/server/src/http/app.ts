@@ -63,7 +63,7 @@ export interface AppOptions {
 export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
-      level: opts.logLevel ?? process.env.LOG_LEVEL ?? "info",
+      level: opts.logLevel ?? ctx.config.logLevel,
       redact: { paths: LOG_REDACT, censor: "[redacted]" },
       serializers: { req: serializeRequest },
       ...(opts.logStream ? { stream: opts.logStream } : {}),
