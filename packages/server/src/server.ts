@@ -212,8 +212,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   try {
     const operator = loadToken(config.operatorToken, dataDir, "operator.token");
     checkOperatorToken(config, operator);
-    for (const path of secureDataFolder(dataDir, opts.chmod))
-      if (!restricted.includes(path)) restricted.push(path);
+    // Files the database (re)wrote while opening: its own, restricted again (counted, not listed).
+    const reopened = secureDataFolder(dataDir, opts.chmod).filter((path) => !restricted.includes(path));
     let appLog: FastifyInstance["log"] | undefined;
     const context = httpContext(config, system, dataDir, operator.token, () => appLog);
     const app = await buildApp(context, {
@@ -225,6 +225,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     context.counters.start(app.log);
     if (restricted.length > 0)
       app.log.warn({ paths: restricted }, "data folder: restricted to this user (folders 0700, files 0600)");
+    if (reopened.length > 0)
+      app.log.info(
+        { files: reopened.length },
+        "data folder: the embedded database's own files restricted to this user (0600)",
+      );
     const events = await installEventDelivery(app, context);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
