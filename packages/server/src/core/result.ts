@@ -1,15 +1,37 @@
 /**
- * Expected business failures are values, not exceptions (as in Vendure): a use case returns
- * the catalogue row it ends on. Exceptions are for the unexpected only.
+ * Expected business outcomes are values, not exceptions (as in Vendure): a use case returns a
+ * `Result`, whose failure names the answer it ends on (a catalogue row, or a generic error of
+ * the envelope) and the cause for the request log. This is the one outcome type of core and
+ * gateway; exceptions are for the unexpected only.
  */
-import type { RowId } from "../domain/catalogue.js";
+import type { AnswerRow } from "../domain/catalogue.js";
 
-export type Failure = { readonly ok: false; readonly row: RowId; readonly cause: string };
+export interface Failure {
+  readonly ok: false;
+  readonly row: AnswerRow;
+  /** For the request log and support (never sent to the caller). */
+  readonly cause: string;
+  /** A generic error's message, when it says more than the generic one. */
+  readonly message?: string;
+  /** A row's `data` (most rows answer `{}`). */
+  readonly data?: Record<string, unknown>;
+  /** Seconds for a Retry-After header (a rate limit, budget or throttle said wait). */
+  readonly retryAfterSeconds?: number;
+}
 export type Success<T> = { readonly ok: true; readonly value: T };
 export type Result<T> = Success<T> | Failure;
 
 export const ok = <T>(value: T): Success<T> => ({ ok: true, value });
-export const fail = (row: RowId, cause: string): Failure => ({ ok: false, row, cause });
+export const fail = (
+  row: AnswerRow,
+  cause: string,
+  extra: Omit<Failure, "ok" | "row" | "cause"> = {},
+): Failure => ({
+  ok: false,
+  row,
+  cause,
+  ...extra,
+});
 
 /** A short description of an unexpected error, for the request log (never a stack trace). */
 export function describeError(err: unknown): string {

@@ -423,3 +423,22 @@ export const EXTRA_FAULT_POINTS: readonly string[] = ["redeem.commit"];
 export function findRow(row: string): CatalogueRow | undefined {
   return byRow.get(row);
 }
+
+/**
+ * The generic errors of the TTLS v2 envelope (string codes): what answers that are not a
+ * catalogue row end on (the token, rate limits, the platform and operator APIs).
+ */
+export const GENERIC = {
+  access_token_invalid: { status: 401, message: "The access token is invalid or has expired." },
+  rate_limit_exceeded: { status: 429, message: "Too many requests; retry after the Retry-After delay." },
+  internal_error: { status: 500, message: "An unexpected error happened; contact support with the log id." },
+  service_unavailable: { status: 503, message: "The service cannot reach its database; retry shortly." },
+  not_found: { status: 404, message: "No such resource." },
+  invalid_params: { status: 400, message: "The request is malformed." },
+  scope_not_authorized: { status: 401, message: "The token is not allowed to call this endpoint." },
+} as const;
+
+export type GenericCode = keyof typeof GENERIC;
+
+/** What an answer ends on: a catalogue row, or a generic error of the envelope. */
+export type AnswerRow = RowId | GenericCode;

@@ -3,7 +3,14 @@
  * (redeemed_shop_id) are written as JSON numbers with every digit, never through a double.
  */
 import { randomBytes } from "node:crypto";
-import { type CatalogueRow, catalogueRow, type RowId } from "../domain/catalogue.js";
+import type { Failure, Result } from "../core/result.js";
+import {
+  type CatalogueRow,
+  catalogueRow,
+  GENERIC,
+  type GenericCode,
+  type RowId,
+} from "../domain/catalogue.js";
 
 /** A marker no input can forge: int64 values travel as marked strings until serialization. */
 const MARK = `\u0000${randomBytes(8).toString("hex")}:`;
@@ -47,18 +54,7 @@ export function rowReply(rowId: RowId, logId: string, data: Record<string, unkno
   return { httpStatus: row.httpStatus, row: row.row, body: toJson({ data, error: rowError(row, logId) }) };
 }
 
-/** The generic v2 errors of TTLS (string codes). */
-export const GENERIC = {
-  access_token_invalid: { status: 401, message: "The access token is invalid or has expired." },
-  rate_limit_exceeded: { status: 429, message: "Too many requests; retry after the Retry-After delay." },
-  internal_error: { status: 500, message: "An unexpected error happened; contact support with the log id." },
-  service_unavailable: { status: 503, message: "The service cannot reach its database; retry shortly." },
-  not_found: { status: 404, message: "No such resource." },
-  invalid_params: { status: 400, message: "The request is malformed." },
-  scope_not_authorized: { status: 401, message: "The token is not allowed to call this endpoint." },
-} as const;
-
-export type GenericCode = keyof typeof GENERIC;
+export { GENERIC, type GenericCode } from "../domain/catalogue.js";
 
 export function genericReply(code: GenericCode, logId: string, message?: string): Reply {
   const g = GENERIC[code];
@@ -67,4 +63,27 @@ export function genericReply(code: GenericCode, logId: string, message?: string)
     row: code,
     body: toJson({ data: {}, error: { code, message: message ?? g.message, log_id: logId } }),
   };
+}
+
+function isGeneric(row: string): row is GenericCode {
+  return Object.hasOwn(GENERIC, row);
+}
+
+/** The envelope of a failure: its catalogue row, or its generic error (with its message, if any). */
+export function failureReply(failure: Failure, logId: string): Reply {
+  return isGeneric(failure.row)
+    ? genericReply(failure.row, logId, failure.message)
+    : rowReply(failure.row, logId, failure.data ?? {});
+}
+
+/**
+ * The one place an outcome becomes the envelope: success carries `data(value)`, a failure its
+ * row. Every route answers through this (via http/send.ts `sendResult`).
+ */
+export function replyOf<T>(
+  result: Result<T>,
+  logId: string,
+  data: (value: T) => Record<string, unknown>,
+): Reply {
+  return result.ok ? successReply(data(result.value), logId) : failureReply(result, logId);
 }

@@ -11,7 +11,7 @@ import { describeError } from "../core/result.js";
 import { findRow, isTransient } from "../domain/catalogue.js";
 import { authorize, type Caller, type CallerDeps } from "./caller.js";
 import type { EnumerationGuard } from "./enumeration-guard.js";
-import { genericReply, type Reply, rowReply, successReply } from "./envelope.js";
+import { failureReply, genericReply, type Reply, rowReply, successReply } from "./envelope.js";
 import { type Outcome, throttled } from "./get-code-item-list.js";
 import type { GatewayStore } from "./ports.js";
 
@@ -105,7 +105,7 @@ async function redeemOnce(
       redeemId: result.value.redeemId,
     };
   }
-  return { reply: rowReply(result.row, logId), cause: result.cause };
+  return { reply: failureReply(result, logId), cause: result.cause };
 }
 
 export async function redeemCode(

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { genericReply, type Reply } from "../gateway/envelope.js";
+import type { Result } from "../core/result.js";
+import { genericReply, type Reply, replyOf } from "../gateway/envelope.js";
 import { loggedUrl } from "./lazy-logger.js";
 
 /** Sends a pre-serialized envelope and records the outcome for the request log. */
@@ -33,4 +34,20 @@ export function sendRateLimited(
 ): FastifyReply {
   reply.header("Retry-After", String(retryAfterSeconds));
   return send(request, reply, genericReply("rate_limit_exceeded", request.id), cause);
+}
+
+/**
+ * Sends a use case's outcome: the one place a `Result` becomes the envelope, its Retry-After
+ * and the request log's outcome (row and cause).
+ */
+export function sendResult<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  result: Result<T>,
+  data: (value: T) => Record<string, unknown>,
+  extra: { redeemId?: string | null | undefined; replayed?: boolean | undefined } = {},
+): FastifyReply {
+  if (!result.ok && result.retryAfterSeconds !== undefined)
+    reply.header("Retry-After", String(result.retryAfterSeconds));
+  return send(request, reply, replyOf(result, request.id, data), result.ok ? null : result.cause, extra);
 }

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LookupScope, lookupByCodes } from "../../src/core/lookup.js";
-import { catalogueRow, isTransient, type RowId } from "../../src/domain/catalogue.js";
+import { type AnswerRow, catalogueRow, isTransient, type RowId } from "../../src/domain/catalogue.js";
 import { openSystem, type System } from "../../src/system.js";
 import { load, redeem } from "../support/core-harness.js";
 import {
@@ -51,9 +51,9 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: Math.round(performance.now() - started) };
 }
 
-function expectTransient(row: RowId, allowed: readonly RowId[]): void {
+function expectTransient(row: AnswerRow, allowed: readonly RowId[]): void {
   expect(allowed).toContain(row);
-  expect(isTransient(catalogueRow(row).handling)).toBe(true);
+  expect(isTransient(catalogueRow(row as RowId).handling)).toBe(true);
 }
 
 const REDEEM_OUTAGE_ROWS: readonly RowId[] = ["R9", "R13"];
