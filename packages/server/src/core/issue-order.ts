@@ -3,7 +3,13 @@
  * sub-fulfillment order per item, and the snapshot of the product's applicable shops taken now.
  */
 import { nextItemState } from "../domain/item-state.js";
-import type { BusinessClock, CodeSource, FulfillmentStore, IdSource } from "./ports.js";
+import {
+  type BusinessClock,
+  type CodeSource,
+  CodeTaken,
+  type FulfillmentStore,
+  type IdSource,
+} from "./ports.js";
 import type { ShopOrderRecord } from "./records.js";
 import { fail, ok, type Result } from "./result.js";
 
@@ -30,10 +36,6 @@ export interface IssueDeps {
 export type IssueFailure = "product_not_found" | "quantity_invalid" | "codes_exhausted";
 
 const ATTEMPTS = 5;
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: string }).code === "23505";
-}
 
 export async function issueShopOrder(
   deps: IssueDeps,
@@ -74,7 +76,7 @@ export async function issueShopOrder(
       });
     } catch (err) {
       // A code collided with an existing one: draw all codes again.
-      if (!isUniqueViolation(err)) throw err;
+      if (!(err instanceof CodeTaken)) throw err;
     }
   }
   return { ok: false, reason: "codes_exhausted" };

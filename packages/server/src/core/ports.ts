@@ -149,6 +149,7 @@ export interface FulfillmentTx extends FulfillmentReads {
    */
   commitRedemption(c: RedemptionCommit, ctx: ReadContext): Promise<{ moved: number; written: boolean }>;
   /** Inserts a new shop order with its items; throws on a duplicate code (the caller draws again). */
+  /** Throws `CodeTaken` when an item's code is already another voucher's (its transaction is then void). */
   insertShopOrder(order: ShopOrderRecord, items: readonly IssuedItem[]): Promise<void>;
 }
 
@@ -225,4 +226,16 @@ export interface FaultPoints {
 /** A random 12-digit voucher code from a CSPRNG. */
 export interface CodeSource {
   nextCode(): string;
+}
+
+/**
+ * The store's word for a code that collided with an existing voucher's on insert: the issue
+ * draws every code again. The only error a port throws on purpose (the insert's transaction
+ * must be undone, which a returned value could not do).
+ */
+export class CodeTaken extends Error {
+  constructor() {
+    super("an issued code is already taken");
+    this.name = "CodeTaken";
+  }
 }

@@ -5,6 +5,7 @@
 import { CompiledQuery, type Kysely, sql, type Transaction } from "kysely";
 import {
   type CodeItems,
+  CodeTaken,
   ConcurrentWriteLost,
   type ConditionalMove,
   type FaultPoints,
@@ -809,6 +810,16 @@ class KyselyTx extends KyselyReads implements FulfillmentTx {
   }
 
   async insertShopOrder(order: ShopOrderRecord, items: readonly IssuedItem[]): Promise<void> {
+    try {
+      await this.#insertShopOrder(order, items);
+    } catch (err) {
+      // 23505 unique_violation: the only unique key an issue can hit is the voucher's code.
+      if ((err as { code?: string } | null)?.code === "23505") throw new CodeTaken();
+      throw err;
+    }
+  }
+
+  async #insertShopOrder(order: ShopOrderRecord, items: readonly IssuedItem[]): Promise<void> {
     await this.db
       .insertInto("shop_orders")
       .values({
