@@ -1,10 +1,12 @@
 /**
  * Moves items through the state machine inside a transaction: lock the vouchers (every writer
  * locks them first, in id order), read the three records, ask the domain for the next state,
- * and apply it with conditional versioned updates. Used by every writer except redeem, whose
- * checks answer catalogue rows of their own.
+ * and apply it with conditional versioned updates. `moveItems` serves every writer except
+ * redeem, whose checks answer catalogue rows of their own; redeem takes its moves from
+ * `planMoves` too, so the transition is the domain's everywhere.
  */
 import { type ItemEvent, type ItemState, nextItemState } from "../domain/item-state.js";
+import type { FulfillStatus } from "../domain/status.js";
 import type { ConditionalMove, FulfillmentTx, ReadContext, VoucherRedemptionFields } from "./ports.js";
 
 export type MoveOutcome =
@@ -15,6 +17,59 @@ export type MoveOutcome =
       readonly itemOrderId?: string;
       readonly state?: ItemState;
     };
+
+/** A record of an item as it was read. */
+export interface ReadRecord {
+  readonly itemOrderId: string;
+  readonly version: number;
+  readonly status: FulfillStatus;
+}
+
+/** The three records of one item, as read. */
+export interface ItemRecords {
+  readonly voucher: ReadRecord;
+  readonly execution: ReadRecord;
+  readonly sub: ReadRecord;
+}
+
+export interface PlannedMoves {
+  readonly vouchers: ConditionalMove[];
+  readonly executions: ConditionalMove[];
+  readonly subs: ConditionalMove[];
+  /** Each item's state before the moves, in the order given. */
+  readonly before: ItemState[];
+}
+
+/**
+ * The conditional moves that take each item to the state the domain gives for the event: a
+ * record moves when its status changes (a voucher also when `voucherAlways`: fields written on
+ * it), from the version and status that were read. The first item the domain refuses, if any.
+ */
+export function planMoves(
+  items: readonly ItemRecords[],
+  event: ItemEvent,
+  voucherAlways = false,
+):
+  | { readonly ok: true; readonly moves: PlannedMoves }
+  | { readonly ok: false; itemOrderId: string; state: ItemState } {
+  const moves: PlannedMoves = { vouchers: [], executions: [], subs: [], before: [] };
+  const move = (record: ReadRecord, to: FulfillStatus): ConditionalMove => ({
+    itemOrderId: record.itemOrderId,
+    fromVersion: record.version,
+    fromStatus: record.status,
+    toStatus: to,
+  });
+  for (const { voucher, execution, sub } of items) {
+    const state: ItemState = { voucher: voucher.status, execution: execution.status, sub: sub.status };
+    const next = nextItemState(state, event);
+    if (!next) return { ok: false, itemOrderId: voucher.itemOrderId, state };
+    moves.before.push(state);
+    if (next.voucher !== state.voucher || voucherAlways) moves.vouchers.push(move(voucher, next.voucher));
+    if (next.execution !== state.execution) moves.executions.push(move(execution, next.execution));
+    if (next.sub !== state.sub) moves.subs.push(move(sub, next.sub));
+  }
+  return { ok: true, moves };
+}
 
 export async function moveItems(
   tx: FulfillmentTx,
@@ -32,41 +87,32 @@ export async function moveItems(
     await tx.executionOrders(ids, ctx),
     await tx.subOrders(ids, ctx),
   ];
-  const v = new Map(vouchers.map((r) => [r.itemOrderId, r]));
-  const e = new Map(executions.map((r) => [r.itemOrderId, r]));
-  const s = new Map(subs.map((r) => [r.itemOrderId, r]));
-  const voucherMoves: ConditionalMove[] = [];
-  const execMoves: ConditionalMove[] = [];
-  const subMoves: ConditionalMove[] = [];
-  const before: ItemState[] = [];
+  const voucherById = new Map(vouchers.map((r) => [r.itemOrderId, r]));
+  const executionById = new Map(executions.map((r) => [r.itemOrderId, r]));
+  const subById = new Map(subs.map((r) => [r.itemOrderId, r]));
+  const items: ItemRecords[] = [];
   for (const id of ids) {
-    const vr = v.get(id);
-    const er = e.get(id);
-    const sr = s.get(id);
-    if (!vr || !er || !sr) return { ok: false, reason: "missing", itemOrderId: id };
-    const state: ItemState = { voucher: vr.status, execution: er.status, sub: sr.status };
-    const next = nextItemState(state, event);
-    if (!next) return { ok: false, reason: "refused", itemOrderId: id, state };
-    before.push(state);
-    const move = (
-      r: { itemOrderId: string; version: number; status: ItemState["voucher"] },
-      to: ItemState["voucher"],
-    ) => ({
-      itemOrderId: r.itemOrderId,
-      fromVersion: r.version,
-      fromStatus: r.status,
-      toStatus: to,
-    });
-    if (next.voucher !== state.voucher || voucherFields) voucherMoves.push(move(vr, next.voucher));
-    if (next.execution !== state.execution) execMoves.push(move(er, next.execution));
-    if (next.sub !== state.sub) subMoves.push(move(sr, next.sub));
+    const voucher = voucherById.get(id);
+    const execution = executionById.get(id);
+    const sub = subById.get(id);
+    if (!voucher || !execution || !sub) {
+      // Items are answered in id order: a refusal of an earlier item comes first.
+      const earlier = planMoves(items, event);
+      if (!earlier.ok)
+        return { ok: false, reason: "refused", itemOrderId: earlier.itemOrderId, state: earlier.state };
+      return { ok: false, reason: "missing", itemOrderId: id };
+    }
+    items.push({ voucher, execution, sub });
   }
+  const plan = planMoves(items, event, voucherFields !== null);
+  if (!plan.ok) return { ok: false, reason: "refused", itemOrderId: plan.itemOrderId, state: plan.state };
+  const { moves } = plan;
   const noFault: ReadContext = { merchantId: ctx.merchantId, fault: null };
   const moved =
-    (await tx.moveVouchers(voucherMoves, voucherFields, noFault)) +
-    (await tx.moveExecutionOrders(execMoves, noFault)) +
-    (await tx.moveSubOrders(subMoves, noFault));
-  if (moved !== voucherMoves.length + execMoves.length + subMoves.length)
+    (await tx.moveVouchers(moves.vouchers, voucherFields, noFault)) +
+    (await tx.moveExecutionOrders(moves.executions, noFault)) +
+    (await tx.moveSubOrders(moves.subs, noFault));
+  if (moved !== moves.vouchers.length + moves.executions.length + moves.subs.length)
     return { ok: false, reason: "conflict" };
-  return { ok: true, before };
+  return { ok: true, before: moves.before };
 }

@@ -7,15 +7,15 @@ import { REDEMPTION_SOURCE } from "../domain/status.js";
 import type { UsageRules } from "../domain/usable-time.js";
 import { type CodeResolution, resolveCodes } from "./code-resolution.js";
 import { executionCheck, subOrderCheck, voucherCheck } from "./item-checks.js";
+import { planMoves } from "./move-items.js";
 import {
   type BusinessClock,
   ConcurrentWriteLost,
-  type ConditionalMove,
   type FulfillmentStore,
   type IdSource,
   type ReadContext,
 } from "./ports.js";
-import type { ProductRecord, VoucherRecord } from "./records.js";
+import type { ExecutionOrderRecord, ProductRecord, SubOrderRecord, VoucherRecord } from "./records.js";
 import { describeError, fail, ok, type Result } from "./result.js";
 
 export interface RedeemCommand {
@@ -206,21 +206,24 @@ async function runRedeem(
 
         const source = cmd.source ?? REDEMPTION_SOURCE.SAAS;
         const codes = ordered.map((v) => v.code);
-        const moves = (records: { itemOrderId: string; version: number }[]): ConditionalMove[] =>
-          records.map((r) => ({
-            itemOrderId: r.itemOrderId,
-            fromVersion: r.version,
-            fromStatus: "WAIT_FULFILL",
-            toStatus: "FINISH",
-          }));
+        // The checks above passed, so the domain moves every record; a refusal would be a race.
+        const plan = planMoves(
+          ordered.map((v) => ({
+            voucher: v,
+            execution: execById.get(v.itemOrderId) as ExecutionOrderRecord,
+            sub: subById.get(v.itemOrderId) as SubOrderRecord,
+          })),
+          "redeem",
+          true,
+        );
+        if (!plan.ok)
+          throw new StageFailure("R34", `item ${plan.itemOrderId} cannot be redeemed from its state`);
         const outcome = await stage("R34", async () => {
           return tx.commitRedemption(
             {
-              vouchers: moves(ordered),
-              executions: moves(
-                itemIds.map((id) => execById.get(id) as { itemOrderId: string; version: number }),
-              ),
-              subs: moves(itemIds.map((id) => subById.get(id) as { itemOrderId: string; version: number })),
+              vouchers: plan.moves.vouchers,
+              executions: plan.moves.executions,
+              subs: plan.moves.subs,
               fields: {
                 redeemId,
                 redeemedShopId: cmd.shopId,
