@@ -7,6 +7,7 @@
  * prime, coprime with 9·10^11), so consecutive items get codes scattered over the index.
  */
 import type { WorldT } from "../../packages/server/src/sandbox/world-schema.js";
+import { generatedItemsSql, ITEM_TABLES } from "../../packages/server/src/store/item-tables.js";
 
 export const APP = { clientKey: "ck_bench", clientSecret: "cs_bench_secret", name: "Bench POS" };
 export const MERCHANT = "7000000000000000101";
@@ -113,28 +114,25 @@ export function baseWorld(nowSec: number): WorldT {
 
 /**
  * The SQL that writes items [a, b) with all their records (shop order, item order, voucher,
- * execution order, sub-fulfillment order, shop snapshot), all WAIT_FULFILL, the product's window.
- * Plain statements with literals, so PostgreSQL (pg) and PGlite run them alike.
+ * execution order, sub-fulfillment order, shop snapshot), all WAIT_FULFILL, the product's window:
+ * the store's own item-table writer, set-based.
  */
 export function itemBatchSql(a: number, b: number, nowSec: number): string[] {
-  const from = nowSec - 30 * 86400;
-  const to = nowSec + 365 * 86400;
-  const series = `generate_series(${a}::bigint, ${b - 1}::bigint) AS i`;
-  return [
-    `INSERT INTO shop_orders (shop_order_id, merchant_id, product_id, user_id, create_time)
-     SELECT ${ORDER_BASE} + i, ${MERCHANT}, ${PRODUCT}, ${USER}, ${nowSec} FROM ${series}`,
-    `INSERT INTO item_orders (item_order_id, shop_order_id, product_id)
-     SELECT ${ITEM_BASE} + i, ${ORDER_BASE} + i, ${PRODUCT} FROM ${series}`,
-    `INSERT INTO vouchers (item_order_id, code, shop_order_id, merchant_id, product_id, status, start_time, end_time)
-     SELECT ${ITEM_BASE} + i, ((i * ${CODE_MULT}) % ${CODE_MOD} + ${CODE_MIN})::text, ${ORDER_BASE} + i,
-            ${MERCHANT}, ${PRODUCT}, 'WAIT_FULFILL', ${from}, ${to} FROM ${series}`,
-    `INSERT INTO execution_orders (item_order_id, status, start_time, end_time)
-     SELECT ${ITEM_BASE} + i, 'WAIT_FULFILL', ${from}, ${to} FROM ${series}`,
-    `INSERT INTO sub_fulfillment_orders (item_order_id, status)
-     SELECT ${ITEM_BASE} + i, 'WAIT_FULFILL' FROM ${series}`,
-    `INSERT INTO shop_snapshots (item_order_id, third_shop_ids)
-     SELECT ${ITEM_BASE} + i, ARRAY['${THIRD_SHOP}'] FROM ${series}`,
-  ];
+  return generatedItemsSql({
+    first: a,
+    end: b,
+    orderIdBase: ORDER_BASE,
+    itemIdBase: ITEM_BASE,
+    code: { multiplier: CODE_MULT, modulus: CODE_MOD, minimum: CODE_MIN },
+    merchantId: MERCHANT,
+    productId: PRODUCT,
+    userId: USER,
+    createTime: nowSec,
+    status: "WAIT_FULFILL",
+    startTime: nowSec - 30 * 86400,
+    endTime: nowSec + 365 * 86400,
+    snapshot: [THIRD_SHOP],
+  });
 }
 
 /** Puts items [a, b) back to WAIT_FULFILL (after a distinct-code redeem run), so the next run starts alike. */
@@ -148,14 +146,7 @@ export function resetItemsSql(a: number, b: number): string[] {
   ];
 }
 
-export const LOADED_TABLES = [
-  "shop_orders",
-  "item_orders",
-  "vouchers",
-  "execution_orders",
-  "sub_fulfillment_orders",
-  "shop_snapshots",
-] as const;
+export const LOADED_TABLES = ITEM_TABLES;
 
 /** The double-redeem check over the contested range: per code at most one live redemption. */
 export function contestedCheckSql(a: number, b: number): { doubles: string; counts: string } {

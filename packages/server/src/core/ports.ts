@@ -131,7 +131,6 @@ export interface FulfillmentTx extends FulfillmentReads {
   ): Promise<number>;
   moveExecutionOrders(moves: readonly ConditionalMove[], ctx: ReadContext): Promise<number>;
   moveSubOrders(moves: readonly ConditionalMove[], ctx: ReadContext): Promise<number>;
-  insertRedemption(r: RedemptionRecord): Promise<void>;
   /** Marks a redemption cancelled if it is still REDEEMED; false when it was not. */
   cancelRedemption(redeemId: string, cancelTime: number): Promise<boolean>;
   insertAfterSaleOrder(a: AfterSaleOrderRecord): Promise<void>;
@@ -143,13 +142,16 @@ export interface FulfillmentTx extends FulfillmentReads {
   ): Promise<boolean>;
   insertEvent(e: OutboxEvent): Promise<void>;
   /**
-   * A redemption's writes in one round trip: the three conditional moves, then the redemption
-   * record and its outbox event only if every record moved. Returns how many records moved
+   * A redemption's writes in one round trip (store/sql/commit-redemption.sql): the three
+   * conditional moves (core/move-items.ts planMoves), then the redemption record and its outbox
+   * event only if every record moved. Returns how many records moved
    * (fewer than 3 × items = a concurrent writer won; the caller rolls back).
    */
   commitRedemption(c: RedemptionCommit, ctx: ReadContext): Promise<{ moved: number; written: boolean }>;
-  /** Inserts a new shop order with its items; throws on a duplicate code (the caller draws again). */
-  /** Throws `CodeTaken` when an item's code is already another voucher's (its transaction is then void). */
+  /**
+   * Inserts a new shop order with its items. Throws `CodeTaken` when an item's code is already
+   * another voucher's (its transaction is then void; the caller draws again).
+   */
   insertShopOrder(order: ShopOrderRecord, items: readonly IssuedItem[]): Promise<void>;
 }
 
