@@ -65,7 +65,6 @@ export interface FulfillmentReads {
   shopOrderById(shopOrderId: string): Promise<ShopOrderRecord | null>;
   /** Redemptions of a shop order at or after a time, cancelled ones included (a QR is spent by any). */
   redemptionsOfOrderSince(shopOrderId: string, since: number, ctx: ReadContext): Promise<RedemptionRecord[]>;
-  afterSaleOrdersOfOrder(shopOrderId: string, ctx: ReadContext): Promise<AfterSaleOrderRecord[]>;
   products(productIds: readonly string[], ctx: ReadContext): Promise<ProductRecord[]>;
   /** Resolves the image URL of each product (its own dependency in TTLS). */
   productImages(

@@ -50,20 +50,6 @@ export async function afterSaleOrder(
   return row ? toAfterSale(row) : null;
 }
 
-export async function afterSaleOrdersOfOrder(
-  scope: StoreScope,
-  shopOrderId: string,
-  ctx: ReadContext,
-): Promise<AfterSaleOrderRecord[]> {
-  checkFault(scope.faults, ctx);
-  const rows = await scope.db
-    .selectFrom("after_sale_orders")
-    .selectAll()
-    .where("shop_order_id", "=", shopOrderId)
-    .execute();
-  return rows.map(toAfterSale);
-}
-
 /** Unused items past their end whose product refunds them by itself (apply_source 1). */
 export async function expiredUnusedItems(
   scope: StoreScope,

@@ -102,9 +102,6 @@ class KyselyReads implements FulfillmentReads, StoreScope {
   afterSaleOrder(afterSaleOrderId: string, ctx: ReadContext) {
     return afterSales.afterSaleOrder(this, afterSaleOrderId, ctx);
   }
-  afterSaleOrdersOfOrder(shopOrderId: string, ctx: ReadContext) {
-    return afterSales.afterSaleOrdersOfOrder(this, shopOrderId, ctx);
-  }
   expiredUnusedItems(now: number, limit: number) {
     return afterSales.expiredUnusedItems(this, now, limit);
   }

@@ -12,7 +12,7 @@ import type { FulfillStatus } from "../domain/status.js";
 import type { DB } from "./schema.js";
 import type { Executor } from "./scope.js";
 
-export const ITEM_COLUMNS = {
+const ITEM_COLUMNS = {
   shop_orders: ["shop_order_id", "merchant_id", "product_id", "user_id", "create_time"],
   item_orders: ["item_order_id", "shop_order_id", "product_id"],
   vouchers: [
@@ -30,7 +30,7 @@ export const ITEM_COLUMNS = {
   shop_snapshots: ["item_order_id", "third_shop_ids"],
 } as const;
 
-export type ItemTable = keyof typeof ITEM_COLUMNS;
+type ItemTable = keyof typeof ITEM_COLUMNS;
 /** The item tables in the order they are written (each row's parent first). */
 export const ITEM_TABLES = Object.keys(ITEM_COLUMNS) as ItemTable[];
 
