@@ -10,10 +10,12 @@ import { FailureThrottle } from "./gateway/failure-throttle.js";
 import { QrCodec } from "./gateway/qr-codec.js";
 import { RateLimiter } from "./gateway/rate-limiter.js";
 import { RequestLogWriter } from "./gateway/request-log-writer.js";
+import { saasEndpoints } from "./gateway/saas-endpoints.js";
 import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
 import { AlertStore, type OperatorAlert } from "./store/alert-store.js";
 import { type Chmod, restrictDataDir, restrictUmask } from "./store/data-dir.js";
+import { isDatabaseUnavailable } from "./store/database.js";
 import { DeviceStore } from "./store/device-store.js";
 import { KyselyGatewayStore } from "./store/gateway-store.js";
 import { loadKey, loadToken } from "./store/keys.js";
@@ -122,12 +124,24 @@ export function httpContext(
     counter: counters.counter(name, allowed, windowSeconds, "local"),
     allowed,
   });
-  return {
-    system,
-    config,
+  const qr = new QrCodec(loadKey(config.qrKey, dataDir, "qr.key"));
+  const throttles = {
+    // Several apps may share one address (a SaaS's egress): the address alone gets three times more.
+    token: new FailureThrottle([rule("auth:client", failures, 60), rule("auth:address", failures * 3, 60)]),
+    operator: new FailureThrottle([rule("auth:operator", failures, 60)]),
+    // Pairing codes live 10 minutes: their failures are counted over 10 minutes.
+    pairing: new FailureThrottle([rule("pair:address", failures, 600), rule("pair:code", failures, 600)]),
+  };
+  const saas = saasEndpoints({
     gateway,
-    requestLog: new RequestLogWriter(gateway, () => undefined),
-    qr: new QrCodec(loadKey(config.qrKey, dataDir, "qr.key")),
+    reads: system.store.primary,
+    clock: system.clock,
+    realClock: system.realClock,
+    secrets: system.secrets,
+    lookup: system.lookupDeps,
+    redeem: system.redeemDeps,
+    cancel: system.cancelDeps,
+    qr,
     limiter: new RateLimiter(
       config.rateLimitPerSecond,
       counters.counter("rate", config.rateLimitPerSecond, 1, "open"),
@@ -138,15 +152,21 @@ export function httpContext(
       counters.counter("misses", config.missBudgetPerMinute, MISS_WINDOW_MS / 1000, "local"),
       (trip) => raiseEnumerationAlert(trip, devices, alerts, log()),
     ),
+    tokenThrottle: throttles.token,
+    accessTtlSeconds: config.accessTtlSeconds,
+    refreshTtlSeconds: config.refreshTtlSeconds,
+  });
+  return {
+    system,
+    config,
+    gateway,
+    requestLog: new RequestLogWriter(gateway, () => undefined),
+    qr,
+    saas,
+    isDatabaseUnavailable,
     operatorToken,
     counters,
-    throttles: {
-      // Several apps may share one address (a SaaS's egress): the address alone gets three times more.
-      token: new FailureThrottle([rule("auth:client", failures, 60), rule("auth:address", failures * 3, 60)]),
-      operator: new FailureThrottle([rule("auth:operator", failures, 60)]),
-      // Pairing codes live 10 minutes: their failures are counted over 10 minutes.
-      pairing: new FailureThrottle([rule("pair:address", failures, 600), rule("pair:code", failures, 600)]),
-    },
+    throttles,
     alerts,
   };
 }

@@ -1,9 +1,12 @@
 /**
  * Cancelling a redemption (ext): only the merchant that redeemed, only within the cancel window,
  * only while all its codes are still FINISH; all of them go back to WAIT_FULFILL together.
+ * Each refusal is its C row; a store that fails is C7.
  */
+import type { RowId } from "../domain/catalogue.js";
 import { moveItems } from "./move-items.js";
 import type { BusinessClock, FulfillmentStore, IdSource } from "./ports.js";
+import { describeError, fail, ok, type Result } from "./result.js";
 
 export interface CancelCommand {
   readonly merchantId: string;
@@ -13,11 +16,20 @@ export interface CancelCommand {
   readonly redeemId: string;
 }
 
-export type CancelFailure = "not_found" | "already_cancelled" | "window_closed" | "moved_on" | "conflict";
+export interface Cancelled {
+  readonly redeemId: string;
+  readonly cancelTime: number;
+}
 
-export type CancelOutcome =
-  | { ok: true; redeemId: string; cancelTime: number }
-  | { ok: false; reason: CancelFailure };
+/** Why a cancel is refused (the cause in the request log), and its row. */
+const REFUSALS = {
+  not_found: "C1",
+  window_closed: "C2",
+  already_cancelled: "C3",
+  moved_on: "C4",
+  conflict: "C5",
+} as const satisfies Record<string, RowId>;
+type Refusal = keyof typeof REFUSALS;
 
 export interface CancelDeps {
   readonly store: FulfillmentStore;
@@ -27,12 +39,12 @@ export interface CancelDeps {
 }
 
 class Abort extends Error {
-  constructor(readonly reason: CancelFailure) {
+  constructor(readonly reason: Refusal) {
     super(reason);
   }
 }
 
-export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Promise<CancelOutcome> {
+export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Promise<Result<Cancelled>> {
   const ctx = { merchantId: cmd.merchantId, fault: null };
   try {
     return await deps.store.transaction(async (tx) => {
@@ -76,10 +88,10 @@ export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Pr
           cancel_time: now,
         },
       });
-      return { ok: true as const, redeemId: r.redeemId, cancelTime: now };
+      return ok({ redeemId: r.redeemId, cancelTime: now });
     });
   } catch (err) {
-    if (err instanceof Abort) return { ok: false, reason: err.reason };
-    throw err;
+    if (err instanceof Abort) return fail(REFUSALS[err.reason], err.reason);
+    return fail("C7", describeError(err));
   }
 }

@@ -9,7 +9,7 @@ import { type UsageReminder, usageReminder } from "../domain/usage-reminder.js";
 import { type CodeResolution, resolveCodes } from "./code-resolution.js";
 import type { BusinessClock, CodeItems, FulfillmentStore, ReadContext } from "./ports.js";
 import type { ExecutionOrderRecord, ProductRecord, SubOrderRecord, VoucherRecord } from "./records.js";
-import { describeError } from "./result.js";
+import { describeError, type Failure, fail, ok, type Result } from "./result.js";
 
 export interface LookupScope {
   readonly merchantId: string;
@@ -39,19 +39,17 @@ export interface CodeView {
   readonly reminder: UsageReminder;
 }
 
-export type LookupOutcome = (
-  | { readonly ok: true; readonly shopOrderId: string; readonly items: CodeView[] }
-  | {
-      readonly ok: false;
-      readonly row: RowId;
-      readonly cause: string;
-      /** For the QR rows G19/G22: the order's redeemed and after-sale codes. */
-      readonly shopOrderId?: string;
-      readonly items?: CodeView[];
-    }
-) & {
+/** The codes found: their shop order and the views this shop may see. */
+export interface FoundCodes {
+  readonly shopOrderId: string;
+  readonly items: CodeView[];
+}
+
+export type LookupResult = Result<FoundCodes> & {
   /** Typed codes: which of them resolved for the caller, once their vouchers were read. */
   readonly resolution?: CodeResolution;
+  /** For the QR rows G19/G22: the order's redeemed and after-sale codes this shop may see. */
+  readonly shown?: FoundCodes;
 };
 
 export interface LookupDeps {
@@ -163,7 +161,7 @@ export async function lookupByCodes(
   deps: LookupDeps,
   scope: LookupScope,
   codes: readonly string[],
-): Promise<LookupOutcome> {
+): Promise<LookupResult> {
   const seen: { resolution?: CodeResolution } = {};
   const outcome = await lookupTyped(deps, scope, codes, seen);
   return seen.resolution ? { ...outcome, resolution: seen.resolution } : outcome;
@@ -174,7 +172,7 @@ async function lookupTyped(
   scope: LookupScope,
   codes: readonly string[],
   seen: { resolution?: CodeResolution },
-): Promise<LookupOutcome> {
+): Promise<Result<FoundCodes>> {
   const ctx = (fault: string): ReadContext => ({ merchantId: scope.merchantId, fault });
   // From the records as they were read (no fault point: judging them is not another read).
   const judge = (vouchers: readonly VoucherRecord[], items: CodeItems | null) => {
@@ -184,12 +182,10 @@ async function lookupTyped(
   const primary = deps.store.primary;
   const separateReplica = deps.store.replica !== primary;
   try {
-    const oneShopOrder = (
-      vouchers: readonly VoucherRecord[],
-    ): { ok: false; row: RowId; cause: string } | null => {
-      if (vouchers.length === 0) return { ok: false, row: "G5", cause: "no voucher for the typed codes" };
+    const oneShopOrder = (vouchers: readonly VoucherRecord[]): Failure | null => {
+      if (vouchers.length === 0) return fail("G5", "no voucher for the typed codes");
       if (new Set(vouchers.map((v) => v.shopOrderId)).size > 1) {
-        return { ok: false, row: "G1", cause: "the typed codes belong to more than one shop order" };
+        return fail("G1", "the typed codes belong to more than one shop order");
       }
       return null;
     };
@@ -216,17 +212,16 @@ async function lookupTyped(
     }
     const fresh = items.vouchers;
     const refused = oneShopOrder(fresh);
-    if (refused) return { ...refused, cause: `${refused.cause} on the primary` };
+    if (refused) return fail(refused.row, `${refused.cause} on the primary`);
     const shopOrderId = (fresh[0] as VoucherRecord).shopOrderId;
     const views = await buildViews(deps, scope, items, sortByRequest(fresh, codes), ctx, async () =>
       items.servedRead(ctx("query.order")),
     );
     const usable = views.filter((v) => v.usableHere);
-    if (usable.length === 0)
-      return { ok: false, row: "G6", cause: "none of the codes is usable at this shop" };
-    return { ok: true, shopOrderId, items: usable };
+    if (usable.length === 0) return fail("G6", "none of the codes is usable at this shop");
+    return ok({ shopOrderId, items: usable });
   } catch (err) {
-    if (err instanceof LookupStop) return { ok: false, row: err.row, cause: err.causeText };
+    if (err instanceof LookupStop) return fail(err.row, err.causeText);
     throw err;
   }
 }
@@ -238,7 +233,7 @@ const SPENT_OR_AFTER_SALE: ReadonlySet<FulfillStatus> = new Set([
 ]);
 
 /** A QR opened by the gateway: all codes of its shop order, unless the QR is spent or expired. */
-export async function lookupByQr(deps: LookupDeps, scope: LookupScope, qr: QrClaims): Promise<LookupOutcome> {
+export async function lookupByQr(deps: LookupDeps, scope: LookupScope, qr: QrClaims): Promise<LookupResult> {
   const ctx = (fault: string): ReadContext => ({ merchantId: scope.merchantId, fault });
   try {
     const items = await read("G13", () =>
@@ -246,11 +241,7 @@ export async function lookupByQr(deps: LookupDeps, scope: LookupScope, qr: QrCla
     );
     const vouchers = items.vouchers;
     if (vouchers.length === 0)
-      return {
-        ok: false,
-        row: "G17",
-        cause: `shop order ${qr.shopOrderId} has no vouchers for this merchant`,
-      };
+      return fail("G17", `shop order ${qr.shopOrderId} has no vouchers for this merchant`);
     let spentBy: string | null = null;
     const views = await buildViews(deps, scope, items, vouchers, ctx, async () => {
       items.servedRead(ctx("query.order"));
@@ -263,31 +254,17 @@ export async function lookupByQr(deps: LookupDeps, scope: LookupScope, qr: QrCla
     });
     const now = deps.clock.now();
     // Only what this shop may see, as on success: another shop's codes never ride on G19/G22.
-    const settled = () => views.filter((v) => v.usableHere && SPENT_OR_AFTER_SALE.has(v.status));
-    if (spentBy !== null) {
-      return {
-        ok: false,
-        row: "G22",
-        cause: `QR spent by redemption ${spentBy}`,
-        shopOrderId: qr.shopOrderId,
-        items: settled(),
-      };
-    }
-    if (now >= qr.exp) {
-      return {
-        ok: false,
-        row: "G19",
-        cause: `QR expired at ${qr.exp}, now ${now}`,
-        shopOrderId: qr.shopOrderId,
-        items: settled(),
-      };
-    }
+    const shown = (): FoundCodes => ({
+      shopOrderId: qr.shopOrderId,
+      items: views.filter((v) => v.usableHere && SPENT_OR_AFTER_SALE.has(v.status)),
+    });
+    if (spentBy !== null) return { ...fail("G22", `QR spent by redemption ${spentBy}`), shown: shown() };
+    if (now >= qr.exp) return { ...fail("G19", `QR expired at ${qr.exp}, now ${now}`), shown: shown() };
     const usable = views.filter((v) => v.usableHere);
-    if (usable.length === 0)
-      return { ok: false, row: "G6", cause: "none of the order's codes is usable at this shop" };
-    return { ok: true, shopOrderId: qr.shopOrderId, items: views.filter((v) => v.usableHere) };
+    if (usable.length === 0) return fail("G6", "none of the order's codes is usable at this shop");
+    return ok({ shopOrderId: qr.shopOrderId, items: usable });
   } catch (err) {
-    if (err instanceof LookupStop) return { ok: false, row: err.row, cause: err.causeText };
+    if (err instanceof LookupStop) return fail(err.row, err.causeText);
     throw err;
   }
 }

@@ -6,9 +6,10 @@
  */
 import type { AnswerRow } from "../domain/catalogue.js";
 
-export interface Failure {
+export interface Failure<Row extends string = AnswerRow> {
   readonly ok: false;
-  readonly row: AnswerRow;
+  /** What the answer ends on: a catalogue row or generic error (the OAuth endpoint: its RFC 6749 error). */
+  readonly row: Row;
   /** For the request log and support (never sent to the caller). */
   readonly cause: string;
   /** A generic error's message, when it says more than the generic one. */
@@ -19,14 +20,14 @@ export interface Failure {
   readonly retryAfterSeconds?: number;
 }
 export type Success<T> = { readonly ok: true; readonly value: T };
-export type Result<T> = Success<T> | Failure;
+export type Result<T, Row extends string = AnswerRow> = Success<T> | Failure<Row>;
 
 export const ok = <T>(value: T): Success<T> => ({ ok: true, value });
-export const fail = (
-  row: AnswerRow,
+export const fail = <Row extends string = AnswerRow>(
+  row: NoInfer<Row>,
   cause: string,
   extra: Omit<Failure, "ok" | "row" | "cause"> = {},
-): Failure => ({
+): Failure<Row> => ({
   ok: false,
   row,
   cause,

@@ -282,7 +282,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: HttpContext): void {
       "query",
     );
     if (!auth.ok) return null;
-    const { appId, merchantId } = auth.caller;
+    const { appId, merchantId } = auth.value;
     const device = await devices.deviceByApp(appId);
     if (!device || device.revokedAt !== null || device.merchantId !== merchantId) return null;
     const grant = await ctx.gateway.grant(appId, merchantId, { merchantId, fault: null });

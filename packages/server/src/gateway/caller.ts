@@ -1,24 +1,21 @@
 /**
- * The gateway checks of CONTRACT.md section 2, in order: token, then (after the rate limit and
- * the body, which the transport checks) scopes and merchant, main account, shop permission.
+ * The gateway checks of CONTRACT.md section 2, in order: token, rate limit and enumeration
+ * budget (before the body is read), then (after the body, which the transport checks) scopes
+ * and merchant, main account, shop permission.
  */
 import type { BusinessClock, FulfillmentReads } from "../core/ports.js";
 import type { MerchantRecord, ShopRecord } from "../core/records.js";
-import { describeError } from "../core/result.js";
-import type { RowId } from "../domain/catalogue.js";
+import { describeError, fail, ok, type Result } from "../core/result.js";
 import { hashToken } from "../security/secret-box.js";
 import { GATEWAY_ROWS, type SaasEndpoint } from "./endpoint-rows.js";
+import { ENUMERATION_THROTTLED, type EnumerationGuard } from "./enumeration-guard.js";
 import type { GatewayStore, GrantRecord } from "./ports.js";
+import type { RateLimiter } from "./rate-limiter.js";
 
 export interface Caller {
   readonly appId: string;
   readonly merchantId: string;
 }
-
-export type AuthOutcome =
-  | { ok: true; caller: Caller }
-  | { ok: false; kind: "token"; cause: string }
-  | { ok: false; kind: "row"; row: RowId; cause: string };
 
 export interface Authorized {
   readonly caller: Caller;
@@ -27,10 +24,6 @@ export interface Authorized {
   /** null when the request named no shop (query_redeem_record may omit it). */
   readonly shop: ShopRecord | null;
 }
-
-export type AuthorizeOutcome =
-  | { ok: true; value: Authorized }
-  | { ok: false; row: RowId; cause: string; status?: 401 };
 
 export interface CallerDeps {
   readonly gateway: GatewayStore;
@@ -49,24 +42,59 @@ export async function authenticate(
   deps: CallerDeps,
   header: string | undefined,
   endpoint: SaasEndpoint,
-): Promise<AuthOutcome> {
+): Promise<Result<Caller>> {
   const token = bearerToken(header);
-  if (!token) return { ok: false, kind: "token", cause: "no bearer token" };
+  if (!token) return fail("access_token_invalid", "no bearer token");
   let record: Awaited<ReturnType<GatewayStore["token"]>>;
   try {
     record = await deps.gateway.token(hashToken(token));
   } catch (err) {
-    return {
-      ok: false,
-      kind: "row",
-      row: GATEWAY_ROWS[endpoint].scopeRead,
-      cause: `token read failed: ${describeError(err)}`,
-    };
+    return fail(GATEWAY_ROWS[endpoint].scopeRead, `token read failed: ${describeError(err)}`);
   }
-  if (!record || record.kind !== "access") return { ok: false, kind: "token", cause: "unknown token" };
-  if (record.revoked) return { ok: false, kind: "token", cause: "token revoked" };
-  if (record.expiresAt <= deps.clock.now()) return { ok: false, kind: "token", cause: "token expired" };
-  return { ok: true, caller: { appId: record.appId, merchantId: record.merchantId } };
+  if (!record || record.kind !== "access") return fail("access_token_invalid", "unknown token");
+  if (record.revoked) return fail("access_token_invalid", "token revoked");
+  if (record.expiresAt <= deps.clock.now()) return fail("access_token_invalid", "token expired");
+  return ok({ appId: record.appId, merchantId: record.merchantId });
+}
+
+export interface AdmissionDeps extends CallerDeps {
+  readonly limiter: RateLimiter;
+  readonly enumeration: EnumerationGuard;
+}
+
+/** The rate limit's name: the endpoint, or for the extensions theirs (counted apart). */
+export type LimitName = "query" | "redeem" | "cancel" | "records";
+
+/**
+ * Steps 1 and 2, before the body is read: the token, then the rate limit and (on
+ * get_code_item_list and redeem_code, the endpoints that name codes) the enumeration budget,
+ * checked together.
+ */
+export async function admit(
+  deps: AdmissionDeps,
+  header: string | undefined,
+  endpoint: SaasEndpoint,
+  limit: LimitName,
+): Promise<Result<Caller>> {
+  const auth = await authenticate(deps, header, endpoint);
+  if (!auth.ok) return auth;
+  const caller = auth.value;
+  const budgeted = limit === "query" || limit === "redeem";
+  // The grant is read again (from the read cache) at step 4, where its failure has its row.
+  const grant = budgeted
+    ? await deps.gateway
+        .grant(caller.appId, caller.merchantId, { merchantId: caller.merchantId, fault: null })
+        .catch(() => null)
+    : null;
+  const [wait, over] = await Promise.all([
+    deps.limiter.take(`${caller.appId}:${caller.merchantId}:${limit}`),
+    budgeted
+      ? deps.enumeration.blocked({ ...caller, onBehalfOfAppId: grant?.onBehalfOfAppId ?? null })
+      : null,
+  ]);
+  if (wait === null && over === null) return auth;
+  const cause = over !== null ? ENUMERATION_THROTTLED : "rate limit";
+  return fail("rate_limit_exceeded", cause, { retryAfterSeconds: Math.max(wait ?? 0, over ?? 0) });
 }
 
 /** Steps 4–6: scopes and merchant, main account, shop permission. */
@@ -76,40 +104,39 @@ export async function authorize(
   endpoint: SaasEndpoint,
   bodyMerchantId: string,
   thirdShopId: string | null,
-): Promise<AuthorizeOutcome> {
+): Promise<Result<Authorized>> {
   const rows = GATEWAY_ROWS[endpoint];
   const ctx = (fault: string) => ({ merchantId: caller.merchantId, fault });
   let grant: GrantRecord | null;
   try {
     grant = await deps.gateway.grant(caller.appId, caller.merchantId, ctx(rows.faults.scope));
   } catch (err) {
-    return { ok: false, row: rows.scopeRead, cause: describeError(err) };
+    return fail(rows.scopeRead, describeError(err));
   }
   // A revoked grant revokes its tokens.
-  if (!grant || grant.revoked) return { ok: false, row: rows.noScope, cause: "grant revoked", status: 401 };
-  if (!grant.scopes.includes(rows.scope))
-    return { ok: false, row: rows.noScope, cause: `grant lacks ${rows.scope}` };
+  if (!grant || grant.revoked) return fail("access_token_invalid", "grant revoked");
+  if (!grant.scopes.includes(rows.scope)) return fail(rows.noScope, `grant lacks ${rows.scope}`);
   if (bodyMerchantId !== caller.merchantId)
-    return { ok: false, row: rows.noScope, cause: "merchant_id is not the token's merchant" };
+    return fail(rows.noScope, "merchant_id is not the token's merchant");
 
   let merchant: MerchantRecord | null;
   try {
     merchant = await deps.reads.merchant(caller.merchantId, ctx(rows.faults.mainAccount));
   } catch (err) {
-    return { ok: false, row: rows.mainAccountRead, cause: describeError(err) };
+    return fail(rows.mainAccountRead, describeError(err));
   }
-  if (!merchant) return { ok: false, row: rows.mainAccountRead, cause: "merchant main account missing" };
+  if (!merchant) return fail(rows.mainAccountRead, "merchant main account missing");
 
-  if (thirdShopId === null) return { ok: true, value: { caller, grant, merchant, shop: null } };
+  if (thirdShopId === null) return ok({ caller, grant, merchant, shop: null });
   let shop: ShopRecord | null;
   try {
     shop = await deps.reads.shopByThirdId(caller.merchantId, thirdShopId, ctx(rows.faults.shopPermission));
   } catch (err) {
-    return { ok: false, row: rows.shopPermissionRead, cause: describeError(err) };
+    return fail(rows.shopPermissionRead, describeError(err));
   }
-  if (!shop) return { ok: false, row: rows.noShop, cause: "third_shop_id is not a shop of this merchant" };
+  if (!shop) return fail(rows.noShop, "third_shop_id is not a shop of this merchant");
   if (grant.thirdShopIds.length > 0 && !grant.thirdShopIds.includes(thirdShopId)) {
-    return { ok: false, row: rows.noShop, cause: "third_shop_id is outside the grant's shops" };
+    return fail(rows.noShop, "third_shop_id is outside the grant's shops");
   }
-  return { ok: true, value: { caller, grant, merchant, shop } };
+  return ok({ caller, grant, merchant, shop });
 }

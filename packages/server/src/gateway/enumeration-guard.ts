@@ -5,7 +5,15 @@
  * was paired for too. A caller over any of its budgets is answered 429 until the window ends;
  * the miss that tips a budget over raises one alert for that window.
  */
+import { type Failure, fail } from "../core/result.js";
 import type { WindowCounter } from "./ports.js";
+
+export const ENUMERATION_THROTTLED = "too many codes that do not resolve: enumeration throttled";
+
+/** A caller over its enumeration budget: 429 with Retry-After. */
+export function overBudget(retryAfterSeconds: number): Failure {
+  return fail("rate_limit_exceeded", ENUMERATION_THROTTLED, { retryAfterSeconds });
+}
 
 /** Who named the codes: the token's app and merchant, and for a device the app it acts for. */
 export interface MissSubject {

@@ -1,6 +1,7 @@
 /**
- * The TTLS envelope (CONTRACT.md section 3), serialized here and only here. int64 fields
- * (redeemed_shop_id) are written as JSON numbers with every digit, never through a double.
+ * The TTLS envelope (CONTRACT.md section 3), serialized here and only here (and beside it the
+ * token endpoint's RFC 6749 body). int64 fields (redeemed_shop_id) are written as JSON numbers
+ * with every digit, never through a double.
  */
 import { randomBytes } from "node:crypto";
 import type { Failure, Result } from "../core/result.js";
@@ -11,6 +12,7 @@ import {
   type GenericCode,
   type RowId,
 } from "../domain/catalogue.js";
+import { OAUTH_ERRORS, type TokenResult } from "./oauth.js";
 
 /** A marker no input can forge: int64 values travel as marked strings until serialization. */
 const MARK = `\u0000${randomBytes(8).toString("hex")}:`;
@@ -76,6 +78,12 @@ export function failureReply(failure: Failure, logId: string): Reply {
     : rowReply(failure.row, logId, failure.data ?? {});
 }
 
+/** An answer and the redemption it is about, for the request log (redeem_code, cancel_redeem). */
+export type AboutRedemption<T> = Result<T> & { readonly redeemId?: string | undefined };
+
+/** For a value that already is the wire's `data` (the SaaS endpoints answer in wire names). */
+export const asData = <T extends Record<string, unknown>>(data: T): Record<string, unknown> => data;
+
 /**
  * The one place an outcome becomes the envelope: success carries `data(value)`, a failure its
  * row. Every route answers through this (via http/send.ts `sendResult`).
@@ -86,4 +94,15 @@ export function replyOf<T>(
   data: (value: T) => Record<string, unknown>,
 ): Reply {
   return result.ok ? successReply(data(result.value), logId) : failureReply(result, logId);
+}
+
+/** The token endpoint's answer: the tokens, or RFC 6749's `{error, error_description}` (plus our log id). */
+export function oauthReply(result: TokenResult, logId: string): Reply {
+  if (result.ok) return { httpStatus: 200, row: "OK", body: toJson(result.value.tokens) };
+  const e = OAUTH_ERRORS[result.row];
+  return {
+    httpStatus: e.status,
+    row: result.row,
+    body: toJson({ error: result.row, error_description: e.description, log_id: logId }),
+  };
 }

@@ -4,18 +4,15 @@
  */
 import { randomBytes } from "node:crypto";
 import type { BusinessClock } from "../core/ports.js";
-import { describeError } from "../core/result.js";
+import { describeError, fail, ok, type Result } from "../core/result.js";
 import { hashToken, type SecretBox, secretsEqual } from "../security/secret-box.js";
+import type { Caller } from "./caller.js";
+import { type FailureThrottle, keyDigest } from "./failure-throttle.js";
 import type { GatewayStore } from "./ports.js";
+import type { TokenFormT } from "./saas-schemas.js";
 
-export type OAuthError =
-  | "invalid_request"
-  | "unsupported_grant_type"
-  | "invalid_client"
-  | "unauthorized_client"
-  | "invalid_grant";
-
-export const OAUTH_ERRORS: Record<OAuthError, { status: number; description: string }> = {
+/** The token endpoint's errors (RFC 6749's shape, not the envelope: gateway/envelope.ts `oauthReply`). */
+export const OAUTH_ERRORS = {
   invalid_request: {
     status: 400,
     description: "A required field is missing, or a field holds a NUL or an id outside int64.",
@@ -27,14 +24,14 @@ export const OAUTH_ERRORS: Record<OAuthError, { status: number; description: str
     status: 400,
     description: "The refresh token is unknown, expired, revoked or already rotated.",
   },
-};
+  /** Too many failed attempts of this client or address (with Retry-After). */
+  rate_limit_exceeded: {
+    status: 429,
+    description: "Too many failed attempts; retry after the Retry-After delay.",
+  },
+} as const satisfies Record<string, { status: number; description: string }>;
 
-/** Too many failed attempts of this client or address (the OAuth shape, with Retry-After). */
-export const OAUTH_THROTTLED = {
-  error: "rate_limit_exceeded",
-  status: 429,
-  description: "Too many failed attempts; retry after the Retry-After delay.",
-} as const;
+export type OAuthError = keyof typeof OAUTH_ERRORS;
 
 export interface TokenPair {
   access_token: string;
@@ -43,9 +40,13 @@ export interface TokenPair {
   refresh_expires_in: number;
 }
 
-export type OAuthOutcome =
-  | { ok: true; tokens: TokenPair; appId: string; merchantId: string }
-  | { ok: false; error: OAuthError; cause: string };
+/** The tokens issued, and to whom (for the request log). */
+export interface IssuedTokens {
+  readonly tokens: TokenPair;
+  readonly caller: Caller;
+}
+
+export type TokenResult = Result<IssuedTokens, OAuthError>;
 
 export interface OAuthDeps {
   readonly gateway: GatewayStore;
@@ -55,16 +56,8 @@ export interface OAuthDeps {
   readonly refreshTtlSeconds: number;
 }
 
-export interface TokenRequest {
-  client_key?: string | undefined;
-  client_secret?: string | undefined;
-  merchant_id?: string | undefined;
-  grant_type?: string | undefined;
-  refresh_token?: string | undefined;
-}
-
 /** NUL cannot be stored nor matched; a digit merchant_id outside int64 names nobody. */
-function unreadableField(req: TokenRequest): string | null {
+function unreadableField(req: TokenFormT): string | null {
   for (const [field, value] of Object.entries(req)) {
     if (typeof value === "string" && value.includes("\u0000")) return field;
   }
@@ -75,24 +68,44 @@ function unreadableField(req: TokenRequest): string | null {
 
 const newToken = (prefix: string) => `${prefix}.${randomBytes(32).toString("base64url")}`;
 
-export async function exchangeToken(deps: OAuthDeps, req: TokenRequest): Promise<OAuthOutcome> {
+export interface TokenEndpointDeps extends OAuthDeps {
+  /** Failed attempts, per (client_key, address) and per address. */
+  readonly throttle: FailureThrottle;
+}
+
+/** The token endpoint: failed attempts are throttled per (client_key, address) and per address. */
+export async function tokenEndpoint(
+  deps: TokenEndpointDeps,
+  req: TokenFormT,
+  address: string,
+): Promise<TokenResult> {
+  const keys = [`${keyDigest(req.client_key ?? "")}|${address}`, address];
+  const wait = await deps.throttle.blocked(keys);
+  if (wait !== null)
+    return fail<OAuthError>("rate_limit_exceeded", "failed token attempts throttled", {
+      retryAfterSeconds: wait,
+    });
+  const result = await exchangeToken(deps, req);
+  if (!result.ok) await deps.throttle.fail(keys);
+  return result;
+}
+
+const refused = (error: OAuthError, cause: string) => fail<OAuthError>(error, cause);
+
+export async function exchangeToken(deps: OAuthDeps, req: TokenFormT): Promise<TokenResult> {
   const { client_key, client_secret, merchant_id, grant_type } = req;
   if (!client_key || !client_secret || !merchant_id || !grant_type) {
-    return {
-      ok: false,
-      error: "invalid_request",
-      cause: "client_key, client_secret, merchant_id and grant_type are required",
-    };
+    return refused("invalid_request", "client_key, client_secret, merchant_id and grant_type are required");
   }
   const unreadable = unreadableField(req);
   if (unreadable) {
-    return { ok: false, error: "invalid_request", cause: `${unreadable} holds a NUL or an id outside int64` };
+    return refused("invalid_request", `${unreadable} holds a NUL or an id outside int64`);
   }
   if (grant_type !== "access_token" && grant_type !== "refresh_token") {
-    return { ok: false, error: "unsupported_grant_type", cause: `grant_type ${grant_type.slice(0, 32)}` };
+    return refused("unsupported_grant_type", `grant_type ${grant_type.slice(0, 32)}`);
   }
   if (grant_type === "refresh_token" && !req.refresh_token) {
-    return { ok: false, error: "invalid_request", cause: "refresh_token is required" };
+    return refused("invalid_request", "refresh_token is required");
   }
   const app = await deps.gateway.appByClientKey(client_key);
   let secretOk = false;
@@ -100,15 +113,13 @@ export async function exchangeToken(deps: OAuthDeps, req: TokenRequest): Promise
     try {
       secretOk = secretsEqual(deps.secrets.open(app.clientSecretEnc), client_secret);
     } catch (err) {
-      return { ok: false, error: "invalid_client", cause: `stored secret unreadable: ${describeError(err)}` };
+      return refused("invalid_client", `stored secret unreadable: ${describeError(err)}`);
     }
   }
-  if (!app || !secretOk)
-    return { ok: false, error: "invalid_client", cause: "unknown client or wrong secret" };
+  if (!app || !secretOk) return refused("invalid_client", "unknown client or wrong secret");
   const ctx = { merchantId: merchant_id, fault: null };
   const grant = /^\d{1,19}$/.test(merchant_id) ? await deps.gateway.grant(app.appId, merchant_id, ctx) : null;
-  if (!grant || grant.revoked)
-    return { ok: false, error: "unauthorized_client", cause: "the merchant has not granted this app" };
+  if (!grant || grant.revoked) return refused("unauthorized_client", "the merchant has not granted this app");
 
   const now = deps.clock.now();
   if (grant_type === "refresh_token") {
@@ -121,15 +132,11 @@ export async function exchangeToken(deps: OAuthDeps, req: TokenRequest): Promise
       old.merchantId !== merchant_id ||
       old.expiresAt <= now
     ) {
-      return {
-        ok: false,
-        error: "invalid_grant",
-        cause: "refresh token unknown, expired or of another client",
-      };
+      return refused("invalid_grant", "refresh token unknown, expired or of another client");
     }
     // Rotation: only one refresh can consume the token; a second use is invalid_grant.
     if (!(await deps.gateway.consumeRefreshToken(hash, now))) {
-      return { ok: false, error: "invalid_grant", cause: "refresh token revoked or already rotated" };
+      return refused("invalid_grant", "refresh token revoked or already rotated");
     }
   }
   const access = newToken("mat");
@@ -161,5 +168,5 @@ export async function exchangeToken(deps: OAuthDeps, req: TokenRequest): Promise
     ],
     now,
   );
-  return { ok: true, tokens, appId: app.appId, merchantId: merchant_id };
+  return ok({ tokens, caller: { appId: app.appId, merchantId: merchant_id } });
 }

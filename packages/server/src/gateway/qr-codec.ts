@@ -5,6 +5,7 @@
  * short), G11 (unknown version or authentication failed), G12 (not the QR JSON).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { fail, ok, type Result } from "../core/result.js";
 
 export interface QrPayload {
   readonly v: 1;
@@ -13,10 +14,6 @@ export interface QrPayload {
   readonly iat: number;
   readonly exp: number;
 }
-
-export type QrOpenResult =
-  | { readonly ok: true; readonly payload: QrPayload }
-  | { readonly ok: false; readonly row: "G1" | "G10" | "G11" | "G12"; readonly cause: string };
 
 const VERSION = 0x01;
 const NONCE = 12;
@@ -44,21 +41,19 @@ export class QrCodec {
     return `TT-${Buffer.concat([Buffer.from([VERSION]), nonce, body, cipher.getAuthTag()]).toString("base64url")}`;
   }
 
-  open(qrInfo: string): QrOpenResult {
-    if (!qrInfo.startsWith("TT-")) return { ok: false, row: "G1", cause: "qr_info lacks the TT- prefix" };
+  open(qrInfo: string): Result<QrPayload> {
+    if (!qrInfo.startsWith("TT-")) return fail("G1", "qr_info lacks the TT- prefix");
     const text = qrInfo.slice(3);
     // Buffer.from(s, "base64url") never throws: validate the alphabet and length ourselves.
     if (text.length > MAX_QR_LENGTH || !BASE64URL.test(text) || text.length % 4 === 1) {
-      return { ok: false, row: "G10", cause: "qr_info is not unpadded base64url" };
+      return fail("G10", "qr_info is not unpadded base64url");
     }
     const raw = Buffer.from(text, "base64url");
     // The decoder ignores the unused low bits of the last character, so several strings decode
     // to the same bytes: only the canonical encoding is base64url here, or an altered QR opens.
-    if (raw.toString("base64url") !== text)
-      return { ok: false, row: "G10", cause: "qr_info is not canonical base64url" };
-    if (raw.length < 1 + NONCE + TAG)
-      return { ok: false, row: "G10", cause: "qr_info too short for version, nonce and tag" };
-    if (raw[0] !== VERSION) return { ok: false, row: "G11", cause: `unknown QR version ${raw[0]}` };
+    if (raw.toString("base64url") !== text) return fail("G10", "qr_info is not canonical base64url");
+    if (raw.length < 1 + NONCE + TAG) return fail("G10", "qr_info too short for version, nonce and tag");
+    if (raw[0] !== VERSION) return fail("G11", `unknown QR version ${raw[0]}`);
     let plaintext: Buffer;
     try {
       const nonce = raw.subarray(1, 1 + NONCE);
@@ -70,12 +65,10 @@ export class QrCodec {
         decipher.final(),
       ]);
     } catch {
-      return { ok: false, row: "G11", cause: "QR authentication failed" };
+      return fail("G11", "QR authentication failed");
     }
     const payload = parsePayload(plaintext);
-    return payload
-      ? { ok: true, payload }
-      : { ok: false, row: "G12", cause: "QR plaintext is not the QR JSON" };
+    return payload ? ok(payload) : fail("G12", "QR plaintext is not the QR JSON");
   }
 }
 

@@ -10,7 +10,6 @@ import { CATALOGUE } from "../domain/catalogue.js";
 import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
 import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";
-import { isDatabaseUnavailable } from "../store/database.js";
 import type { HttpContext } from "./context.js";
 import { lazyChildLoggerFactory, loggedUrl } from "./lazy-logger.js";
 import { platformAdminRoutes } from "./platform-admin-routes.js";
@@ -175,7 +174,7 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
         error.code ?? null,
       );
     }
-    if (isDatabaseUnavailable(error)) {
+    if (ctx.isDatabaseUnavailable(error)) {
       // Classified, not unexpected: the database is away (an outage, a restart). The SaaS
       // endpoints answer their catalogue rows for this; other routes answer 503 with Retry-After.
       request.log.warn({ err: { message: error.message, code: error.code } }, "database unavailable");

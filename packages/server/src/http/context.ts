@@ -1,10 +1,9 @@
 /** Everything the HTTP layer needs, built once per process. */
 import type { Config } from "../config.js";
-import type { EnumerationGuard } from "../gateway/enumeration-guard.js";
 import type { FailureThrottle } from "../gateway/failure-throttle.js";
 import type { QrCodec } from "../gateway/qr-codec.js";
-import type { RateLimiter } from "../gateway/rate-limiter.js";
 import type { RequestLogWriter } from "../gateway/request-log-writer.js";
+import type { SaasEndpoints } from "../gateway/saas-endpoints.js";
 import type { AlertStore } from "../store/alert-store.js";
 import type { KyselyGatewayStore } from "../store/gateway-store.js";
 import type { CounterStore } from "../store/shared-counters.js";
@@ -15,8 +14,10 @@ export interface HttpContext {
   readonly config: Config;
   readonly gateway: KyselyGatewayStore;
   readonly qr: QrCodec;
-  readonly limiter: RateLimiter;
-  readonly enumeration: EnumerationGuard;
+  /** The SaaS endpoints: token, lookup, redeem, cancel, records (with the rate limit and enumeration budget). */
+  readonly saas: SaasEndpoints;
+  /** Whether an error says the database is unreachable (an outage, a restart), not unexpected. */
+  readonly isDatabaseUnavailable: (error: unknown) => boolean;
   readonly requestLog: RequestLogWriter;
   readonly operatorToken: string;
   /** Where the limits count (this process, or Redis): started with the app's log, closed with it. */

@@ -1,31 +1,28 @@
-/** The TTLS SaaS surface: OAuth and the two fulfillment endpoints. Routes stay thin. */
+/** The TTLS SaaS surface: OAuth and the fulfillment endpoints. Each route parses, calls one endpoint, sends. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Static } from "typebox";
-import { authenticate, type Caller } from "../gateway/caller.js";
-import { cancelRedeem } from "../gateway/cancel-redeem.js";
-import type { SaasEndpoint } from "../gateway/endpoint-rows.js";
-import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
-import type { MissSubject } from "../gateway/enumeration-guard.js";
-import { genericReply, rowReply, toJson } from "../gateway/envelope.js";
-import { keyDigest } from "../gateway/failure-throttle.js";
-import { getCodeItemList } from "../gateway/get-code-item-list.js";
-import { exchangeToken, OAUTH_ERRORS, OAUTH_THROTTLED } from "../gateway/oauth.js";
-import { queryRedeemRecord } from "../gateway/query-redeem-record.js";
-import { MAX_IDEMPOTENCY_KEY, redeemCode } from "../gateway/redeem-code.js";
-import type { HttpContext } from "./context.js";
+import { fail } from "../core/result.js";
+import type { Caller, LimitName } from "../gateway/caller.js";
+import { GATEWAY_ROWS, type SaasEndpoint } from "../gateway/endpoint-rows.js";
+import { asData } from "../gateway/envelope.js";
 import {
   CancelBody,
+  type CancelBodyT,
   CancelResponse,
   QueryBody,
+  type QueryBodyT,
   QueryResponse,
   RecordsBody,
+  type RecordsBodyT,
   RecordsResponse,
   RedeemBody,
+  type RedeemBodyT,
   RedeemResponse,
   TokenForm,
+  type TokenFormT,
   TokenResponse,
-} from "./schemas.js";
-import { send, sendRateLimited } from "./send.js";
+} from "../gateway/saas-schemas.js";
+import type { HttpContext } from "./context.js";
+import { sendFailure, sendReplay, sendResult, sendToken } from "./send.js";
 
 export const QUERY_PATH = "/v2/localservice/saas/fulfill/get_code_item_list/";
 export const REDEEM_PATH = "/v2/localservice/saas/fulfill/redeem_code/";
@@ -33,63 +30,43 @@ export const TOKEN_PATH = "/merchant/oauth/token/";
 export const CANCEL_PATH = "/v2/localservice/saas/fulfill/cancel_redeem/";
 export const RECORDS_PATH = "/v2/localservice/saas/fulfill/query_redeem_record/";
 
-function callerDeps(ctx: HttpContext) {
-  return { gateway: ctx.gateway, reads: ctx.system.store.primary, clock: ctx.system.clock };
-}
-
 /** The media type of a Content-Type header, lowercased, without its parameters. */
 function mediaType(header: string | undefined): string {
   return (header ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 }
 
-/** The budgets a caller's misses count against: its own, and for a device its app's. */
-async function missSubject(ctx: HttpContext, caller: Caller): Promise<MissSubject> {
-  // The grant is read again (from the read cache) at step 4, where its failure has its row.
-  const grant = await ctx.gateway
-    .grant(caller.appId, caller.merchantId, { merchantId: caller.merchantId, fault: null })
-    .catch(() => null);
-  return { ...caller, onBehalfOfAppId: grant?.onBehalfOfAppId ?? null };
-}
-
 /**
- * Steps 1 and 2 of the gateway, before the body is read: the token, then the rate limit and (on
- * get_code_item_list and redeem_code) the enumeration budget, checked together; then the
- * start of step 3: a body that is not `application/json` (a form, text, none) is the endpoint's
- * schema row, whatever a content-type parser would make of it (CONTRACT.md section 2).
+ * Steps 1 and 2 of the gateway, before the body is read (the token, the rate limit, the
+ * enumeration budget); then the start of step 3: a body that is not `application/json` (a form,
+ * text, none) is the endpoint's schema row, whatever a content-type parser would make of it
+ * (CONTRACT.md section 2). A body the schema refuses is the error handler's (http/app.ts).
  */
-export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint, limitName: string = endpoint) {
-  // The endpoints that name codes: get_code_item_list and redeem_code.
-  const budgeted = limitName === "query" || limitName === "redeem";
+export function saasGuard(ctx: HttpContext, endpoint: SaasEndpoint, limit: LimitName = endpoint) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const auth = await authenticate(callerDeps(ctx), request.headers.authorization, endpoint);
-    if (!auth.ok) {
-      const r =
-        auth.kind === "token"
-          ? genericReply("access_token_invalid", request.id)
-          : rowReply(auth.row, request.id);
-      return send(request, reply, r, auth.cause);
-    }
-    request.caller = auth.caller;
-    const subject = budgeted ? await missSubject(ctx, auth.caller) : null;
-    const [wait, over] = await Promise.all([
-      ctx.limiter.take(`${auth.caller.appId}:${auth.caller.merchantId}:${limitName}`),
-      subject ? ctx.enumeration.blocked(subject) : null,
-    ]);
-    if (wait !== null || over !== null) {
-      const cause =
-        over !== null ? "too many codes that do not resolve: enumeration throttled" : "rate limit";
-      return sendRateLimited(request, reply, Math.max(wait ?? 0, over ?? 0), cause);
-    }
+    const admitted = await ctx.saas.admit(request.headers.authorization, endpoint, limit);
+    if (!admitted.ok) return sendFailure(request, reply, admitted);
+    request.caller = admitted.value;
     const type = mediaType(request.headers["content-type"]);
     if (type !== "application/json") {
       const cause = `content type ${JSON.stringify(type.slice(0, 64))} is not application/json`;
-      return send(request, reply, rowReply(GATEWAY_ROWS[endpoint].schema, request.id), cause);
+      return sendFailure(request, reply, fail(GATEWAY_ROWS[endpoint].schema, cause));
     }
   };
 }
 
+/** The caller the guard admitted (a route behind `saasGuard` never runs without one). */
+function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new Error("a SaaS route ran without its guard");
+  return request.caller;
+}
+
+function idempotencyKey(request: FastifyRequest): string | undefined {
+  const raw = request.headers["idempotency-key"];
+  return Array.isArray(raw) ? raw[0] : raw;
+}
+
 export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
-  app.post(
+  app.post<{ Body: TokenFormT }>(
     TOKEN_PATH,
     {
       schema: {
@@ -99,49 +76,18 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
         body: TokenForm,
         response: { 200: TokenResponse },
       },
+      // A body the schema refuses is a request without its fields: invalid_request (RFC 6749),
+      // counted as a failed attempt like any other.
       attachValidation: true,
       config: { logName: "oauth.token" },
     },
     async (request, reply) => {
-      const body = (request.validationError ? {} : (request.body ?? {})) as Static<typeof TokenForm>;
-      // Failed attempts are throttled per (client_key, address) and per address.
-      const throttleKeys = [`${keyDigest(body.client_key ?? "")}|${request.ip}`, request.ip];
-      const wait = await ctx.throttles.token.blocked(throttleKeys);
-      if (wait !== null) {
-        reply.header("Retry-After", String(wait));
-        const r = {
-          httpStatus: OAUTH_THROTTLED.status,
-          row: OAUTH_THROTTLED.error,
-          body: toJson({
-            error: OAUTH_THROTTLED.error,
-            error_description: OAUTH_THROTTLED.description,
-            log_id: request.id,
-          }),
-        };
-        return send(request, reply, r, "failed token attempts throttled");
-      }
-      const outcome = await exchangeToken(
-        {
-          gateway: ctx.gateway,
-          secrets: ctx.system.secrets,
-          clock: ctx.system.clock,
-          accessTtlSeconds: ctx.config.accessTtlSeconds,
-          refreshTtlSeconds: ctx.config.refreshTtlSeconds,
-        },
-        body,
-      );
-      if (outcome.ok) {
-        request.caller = { appId: outcome.appId, merchantId: outcome.merchantId };
-        return send(request, reply, { httpStatus: 200, row: "OK", body: toJson(outcome.tokens) });
-      }
-      await ctx.throttles.token.fail(throttleKeys);
-      const e = OAUTH_ERRORS[outcome.error];
-      const body2 = toJson({ error: outcome.error, error_description: e.description, log_id: request.id });
-      return send(request, reply, { httpStatus: e.status, row: outcome.error, body: body2 }, outcome.cause);
+      const form = request.validationError ? {} : (request.body ?? {});
+      return sendToken(request, reply, await ctx.saas.token(form, request.ip));
     },
   );
 
-  app.post(
+  app.post<{ Body: QueryBodyT }>(
     QUERY_PATH,
     {
       schema: {
@@ -151,33 +97,14 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
         body: QueryBody,
         response: { 200: QueryResponse, 500: QueryResponse },
       },
-      attachValidation: true,
       config: { endpoint: "query", logName: "get_code_item_list" },
       onRequest: saasGuard(ctx, "query"),
     },
-    async (request, reply) => {
-      const caller = request.caller;
-      if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
-      if (request.validationError) {
-        return send(
-          request,
-          reply,
-          rowReply(GATEWAY_ROWS.query.schema, request.id),
-          request.validationError.message,
-        );
-      }
-      const outcome = await getCodeItemList(
-        { caller: callerDeps(ctx), lookup: ctx.system.lookupDeps, qr: ctx.qr, enumeration: ctx.enumeration },
-        caller,
-        request.body as Static<typeof QueryBody>,
-        request.id,
-      );
-      if (outcome.retryAfter !== undefined) reply.header("Retry-After", String(outcome.retryAfter));
-      return send(request, reply, outcome.reply, outcome.cause);
-    },
+    async (request, reply) =>
+      sendResult(request, reply, await ctx.saas.lookup(callerOf(request), request.body), asData),
   );
 
-  app.post(
+  app.post<{ Body: RedeemBodyT }>(
     REDEEM_PATH,
     {
       schema: {
@@ -196,49 +123,18 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
         body: RedeemBody,
         response: { 200: RedeemResponse, 500: RedeemResponse },
       },
-      attachValidation: true,
       config: { endpoint: "redeem", logName: "redeem_code" },
       onRequest: saasGuard(ctx, "redeem"),
     },
     async (request, reply) => {
-      const caller = request.caller;
-      if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
-      if (request.validationError) {
-        return send(
-          request,
-          reply,
-          rowReply(GATEWAY_ROWS.redeem.schema, request.id),
-          request.validationError.message,
-        );
-      }
-      const rawKey = request.headers["idempotency-key"];
-      const key = Array.isArray(rawKey) ? rawKey[0] : rawKey;
-      if (key !== undefined && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY)) {
-        return send(request, reply, rowReply("R1", request.id), "Idempotency-Key must be 1..255 characters");
-      }
-      const outcome = await redeemCode(
-        {
-          caller: callerDeps(ctx),
-          redeem: ctx.system.redeemDeps,
-          gateway: ctx.gateway,
-          realClock: ctx.system.realClock,
-          idempotencyTtlMs: 24 * 3600 * 1000,
-          idempotencyStaleMs: 60 * 1000,
-          enumeration: ctx.enumeration,
-        },
-        caller,
-        request.body as Static<typeof RedeemBody>,
-        key,
-        request.id,
-      );
-      return send(request, reply, outcome.reply, outcome.cause, {
-        redeemId: outcome.redeemId,
-        replayed: outcome.replayed,
-      });
+      const caller = callerOf(request);
+      const answer = await ctx.saas.redeem(caller, request.body, idempotencyKey(request), request.id);
+      if ("replay" in answer) return sendReplay(request, reply, answer.replay);
+      return sendResult(request, reply, answer, asData, { redeemId: answer.redeemId });
     },
   );
 
-  app.post(
+  app.post<{ Body: CancelBodyT }>(
     CANCEL_PATH,
     {
       schema: {
@@ -249,32 +145,16 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
         body: CancelBody,
         response: { 200: CancelResponse, 500: CancelResponse },
       },
-      attachValidation: true,
       config: { endpoint: "redeem", logName: "cancel_redeem" },
       onRequest: saasGuard(ctx, "redeem", "cancel"),
     },
     async (request, reply) => {
-      const caller = request.caller;
-      if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
-      if (request.validationError) {
-        return send(
-          request,
-          reply,
-          rowReply(GATEWAY_ROWS.redeem.schema, request.id),
-          request.validationError.message,
-        );
-      }
-      const outcome = await cancelRedeem(
-        { caller: callerDeps(ctx), cancel: ctx.system.cancelDeps },
-        caller,
-        request.body as Static<typeof CancelBody>,
-        request.id,
-      );
-      return send(request, reply, outcome.reply, outcome.cause, { redeemId: outcome.redeemId });
+      const answer = await ctx.saas.cancel(callerOf(request), request.body);
+      return sendResult(request, reply, answer, asData, { redeemId: answer.redeemId });
     },
   );
 
-  app.post(
+  app.post<{ Body: RecordsBodyT }>(
     RECORDS_PATH,
     {
       schema: {
@@ -284,33 +164,10 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
         body: RecordsBody,
         response: { 200: RecordsResponse, 500: RecordsResponse },
       },
-      attachValidation: true,
       config: { endpoint: "redeem", logName: "query_redeem_record" },
       onRequest: saasGuard(ctx, "redeem", "records"),
     },
-    async (request, reply) => {
-      const caller = request.caller;
-      if (!caller) return send(request, reply, genericReply("access_token_invalid", request.id));
-      if (request.validationError) {
-        return send(
-          request,
-          reply,
-          rowReply(GATEWAY_ROWS.redeem.schema, request.id),
-          request.validationError.message,
-        );
-      }
-      const outcome = await queryRedeemRecord(
-        {
-          caller: callerDeps(ctx),
-          reads: ctx.system.store.primary,
-          clock: ctx.system.clock,
-          cancelWindowSeconds: ctx.system.cancelDeps.cancelWindowSeconds,
-        },
-        caller,
-        request.body as Static<typeof RecordsBody>,
-        request.id,
-      );
-      return send(request, reply, outcome.reply, outcome.cause);
-    },
+    async (request, reply) =>
+      sendResult(request, reply, await ctx.saas.records(callerOf(request), request.body), asData),
   );
 }

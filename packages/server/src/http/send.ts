@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Result } from "../core/result.js";
-import { genericReply, type Reply, replyOf } from "../gateway/envelope.js";
+import type { Failure, Result } from "../core/result.js";
+import { genericReply, oauthReply, type Reply, replyOf } from "../gateway/envelope.js";
+import type { TokenResult } from "../gateway/oauth.js";
 import { loggedUrl } from "./lazy-logger.js";
 
 /** Sends a pre-serialized envelope and records the outcome for the request log. */
@@ -47,7 +48,28 @@ export function sendResult<T>(
   data: (value: T) => Record<string, unknown>,
   extra: { redeemId?: string | null | undefined; replayed?: boolean | undefined } = {},
 ): FastifyReply {
+  retryAfter(reply, result);
+  return send(request, reply, replyOf(result, request.id, data), result.ok ? null : result.cause, extra);
+}
+
+/** Sends a failure (a check that refused before any use case ran). */
+export function sendFailure(request: FastifyRequest, reply: FastifyReply, failure: Failure): FastifyReply {
+  return sendResult(request, reply, failure, () => ({}));
+}
+
+/** A final answer stored under an Idempotency-Key, sent again (marked Idempotent-Replayed). */
+export function sendReplay(request: FastifyRequest, reply: FastifyReply, stored: Reply): FastifyReply {
+  return send(request, reply, stored, "idempotent replay", { replayed: true });
+}
+
+/** The token endpoint's outcome in RFC 6749's shape; on success the log names the token's caller. */
+export function sendToken(request: FastifyRequest, reply: FastifyReply, result: TokenResult): FastifyReply {
+  if (result.ok) request.caller = result.value.caller;
+  retryAfter(reply, result);
+  return send(request, reply, oauthReply(result, request.id), result.ok ? null : result.cause);
+}
+
+function retryAfter(reply: FastifyReply, result: Result<unknown, string>): void {
   if (!result.ok && result.retryAfterSeconds !== undefined)
     reply.header("Retry-After", String(result.retryAfterSeconds));
-  return send(request, reply, replyOf(result, request.id, data), result.ok ? null : result.cause, extra);
 }

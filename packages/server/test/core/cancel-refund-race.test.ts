@@ -89,7 +89,7 @@ describe.runIf(postgresOnly().length > 0)("cancel racing a refund request and it
             return { requested, settled };
           };
           const [cancelled, refunded] = await Promise.all([cancel(), refund()]);
-          const label = `trial ${i} (${built.codes.length} items, ${cancelFirst ? "cancel" : "refund"} first by ${headStart} ms, refund ${approve ? "approved" : "closed"}): cancel ${cancelled.ok ? "ok" : cancelled.reason}, request ${refunded.requested.ok ? "ok" : refunded.requested.reason}, settle ${refunded.settled === null ? "-" : refunded.settled.ok ? "ok" : refunded.settled.reason}`;
+          const label = `trial ${i} (${built.codes.length} items, ${cancelFirst ? "cancel" : "refund"} first by ${headStart} ms, refund ${approve ? "approved" : "closed"}): cancel ${cancelled.ok ? "ok" : cancelled.cause}, request ${refunded.requested.ok ? "ok" : refunded.requested.reason}, settle ${refunded.settled === null ? "-" : refunded.settled.ok ? "ok" : refunded.settled.reason}`;
 
           const rows = await itemRows(system, built.codes);
           expect(rows, label).toHaveLength(built.codes.length);
@@ -102,7 +102,7 @@ describe.runIf(postgresOnly().length > 0)("cancel racing a refund request and it
           // The refund itself never loses: its request and its settling each lock the items first.
           expect(refunded.requested.ok && refunded.settled?.ok, label).toBe(true);
           // The cancel wins when it comes first; after the refund request it is refused.
-          if (!cancelled.ok) expect(cancelled.reason, label).toBe("moved_on");
+          if (!cancelled.ok) expect(cancelled.cause, label).toBe("moved_on");
           const states = new Set(rows.map((r) => `${r.voucher}/${r.execution}/${r.sub}`));
           const expected = approve
             ? "AFTER_SALE_SUCCESS/AFTER_SALE_SUCCESS/AFTER_SALE_SUCCESS"

@@ -247,13 +247,13 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
             kind: input.kind,
             problem: `expected ${input.expected}, got ${row}`,
             input: input.qr,
-            answer: r.ok ? JSON.stringify(r.payload) : `${r.row} ${r.cause}`,
+            answer: r.ok ? JSON.stringify(r.value) : `${r.row} ${r.cause}`,
           });
       }
       // Control: a genuine QR opens (else the detector above could not see an opening).
       result.controls.run++;
       const control = codec.open(genuine[c % genuine.length] as string);
-      if (!control.ok || control.payload.shop_order_id !== o.built.shopOrderId) {
+      if (!control.ok || control.value.shop_order_id !== o.built.shopOrderId) {
         result.controls.failed++;
         violation({
           target: "qr",

@@ -7,7 +7,8 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { QrCodec, type QrOpenResult, type QrPayload } from "../../src/gateway/qr-codec.js";
+import type { Result } from "../../src/core/result.js";
+import { QrCodec, type QrPayload } from "../../src/gateway/qr-codec.js";
 import {
   forgedQrRow,
   nonQrPlaintexts,
@@ -20,7 +21,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 5_000);
 const params = { numRuns: RUNS };
 const codec = new QrCodec(randomBytes(32));
 
-const rowOf = (r: QrOpenResult) => (r.ok ? "ok" : r.row);
+const rowOf = (r: Result<QrPayload>) => (r.ok ? "ok" : r.row);
 
 /** Genuine QRs whose byte lengths cover every remainder mod 3 (so every last-character case). */
 function genuineQrs(c: QrCodec, n = 24): string[] {
@@ -43,7 +44,7 @@ describe("QR codec", () => {
         expect(qr.startsWith("TT-")).toBe(true);
         expect(forgedQrRow(qr)).toBe("G11"); // well-formed: only the key can tell it is genuine
         const r = codec.open(qr);
-        expect(r).toEqual({ ok: true, payload: p });
+        expect(r).toEqual({ ok: true, value: p });
       }),
       params,
     );

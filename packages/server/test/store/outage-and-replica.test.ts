@@ -121,7 +121,7 @@ describe.skipIf(!process.env.DATABASE_URL)("the core through a PostgreSQL outage
       expect(recovery.ms).toBeLessThan(10_000);
 
       const after = await lookupByCodes(sys.lookupDeps, scope, during.codes);
-      expect(after.ok && after.items.map((v) => v.status)).toEqual(["FINISH"]);
+      expect(after.ok && after.value.items.map((v) => v.status)).toEqual(["FINISH"]);
       console.info(
         `[outage ${mode}] redeem answered ${down.value.row} in ${down.ms} ms, lookup ${looked.value.row} in ${looked.ms} ms; ` +
           `recovered in ${recovery.ms} ms (${recovery.attempts} attempt(s))`,
@@ -171,7 +171,7 @@ describe.skipIf(!process.env.DATABASE_URL)("the core with a lagging replica", ()
     const looked = await lookupByCodes(sys.lookupDeps, scope, target.codes);
     expect(looked.ok).toBe(true);
     if (!looked.ok) return;
-    expect(looked.items.map((v) => v.status)).toEqual(["FINISH"]);
+    expect(looked.value.items.map((v) => v.status)).toEqual(["FINISH"]);
     expect(await statuses(sys.store.replica)).toEqual(["WAIT_FULFILL"]);
 
     await rep.resumeReplay();

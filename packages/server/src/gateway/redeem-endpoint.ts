@@ -1,27 +1,18 @@
 /**
- * redeem_code after the transport's checks: duplicates, permissions, the verifier name, the
- * Idempotency-Key, then the core under its deadline.
+ * redeem_code after the transport's checks: the Idempotency-Key, duplicates, permissions, the
+ * verifier name, the enumeration budget, then the core (`redeemCodes`) under its deadline.
  */
 import { createHash } from "node:crypto";
 import { missCount } from "../core/code-resolution.js";
 import type { RealClock } from "../core/ports.js";
-import type { RedeemDeps } from "../core/redeem-codes.js";
-import { redeemCodes } from "../core/redeem-codes.js";
-import { describeError } from "../core/result.js";
+import { type RedeemDeps, redeemCodes } from "../core/redeem-codes.js";
+import { describeError, fail, ok, type Result } from "../core/result.js";
 import { findRow, isTransient } from "../domain/catalogue.js";
 import { authorize, type Caller, type CallerDeps } from "./caller.js";
-import type { EnumerationGuard } from "./enumeration-guard.js";
-import { failureReply, genericReply, type Reply, rowReply, successReply } from "./envelope.js";
-import { type Outcome, throttled } from "./get-code-item-list.js";
+import { type EnumerationGuard, overBudget } from "./enumeration-guard.js";
+import { type AboutRedemption, asData, type Reply, replyOf } from "./envelope.js";
 import type { GatewayStore } from "./ports.js";
-
-export interface RedeemBody {
-  merchant_id: string;
-  third_shop_id: string;
-  shop_order_id: string;
-  code_list: string[];
-  locale: string;
-}
+import type { RedeemBodyT } from "./saas-schemas.js";
 
 export interface RedeemEndpointDeps {
   readonly caller: CallerDeps;
@@ -34,13 +25,18 @@ export interface RedeemEndpointDeps {
   readonly enumeration: EnumerationGuard;
 }
 
-export interface RedeemOutcome extends Outcome {
-  readonly replayed?: boolean;
+export type RedeemData = { readonly redeem_id: string };
+
+/** A final answer stored under the Idempotency-Key, sent again byte for byte (with this log id). */
+export interface Replay {
+  readonly replay: Reply;
 }
+
+export type RedeemAnswer = AboutRedemption<RedeemData> | Replay;
 
 export const MAX_IDEMPOTENCY_KEY = 255;
 
-function bodyHash(body: RedeemBody): string {
+function bodyHash(body: RedeemBodyT): string {
   const canonical = JSON.stringify([
     body.merchant_id,
     body.third_shop_id,
@@ -52,26 +48,23 @@ function bodyHash(body: RedeemBody): string {
 }
 
 /** A stored reply replayed under this request's log id. */
-function replay(stored: { httpStatus: number; body: string }, logId: string): Reply {
+function replay(stored: { httpStatus: number; body: string }, logId: string): Replay {
   const parsed = JSON.parse(stored.body) as { data: unknown; error: Record<string, unknown> };
   const body = stored.body.replace(/"log_id":"[0-9A-F]+"/, `"log_id":"${logId}"`);
-  return { httpStatus: stored.httpStatus, body, row: parsed.error.code === "0" ? "OK" : "replay" };
+  return {
+    replay: { httpStatus: stored.httpStatus, body, row: parsed.error.code === "0" ? "OK" : "replay" },
+  };
 }
 
-async function redeemOnce(
+/** The answer itself: the checks and the core (what an Idempotency-Key stores when it is final). */
+async function answerRedeem(
   deps: RedeemEndpointDeps,
   caller: Caller,
-  body: RedeemBody,
-  logId: string,
-): Promise<RedeemOutcome> {
-  if (new Set(body.code_list).size !== body.code_list.length) {
-    return { reply: rowReply("R3", logId), cause: "code_list has duplicates" };
-  }
+  body: RedeemBodyT,
+): Promise<AboutRedemption<RedeemData>> {
+  if (new Set(body.code_list).size !== body.code_list.length) return fail("R3", "code_list has duplicates");
   const auth = await authorize(deps.caller, caller, "redeem", body.merchant_id, body.third_shop_id);
-  if (!auth.ok) {
-    if (auth.status === 401) return { reply: genericReply("access_token_invalid", logId), cause: auth.cause };
-    return { reply: rowReply(auth.row, logId), cause: auth.cause };
-  }
+  if (!auth.ok) return auth;
   const { merchant, grant } = auth.value;
   const shop = auth.value.shop as NonNullable<typeof auth.value.shop>;
   try {
@@ -79,13 +72,13 @@ async function redeemOnce(
       merchantId: caller.merchantId,
       fault: "redeem.verifier_name",
     });
-    if (!app) return { reply: rowReply("R4", logId), cause: "verifier app missing" };
+    if (!app) return fail("R4", "verifier app missing");
   } catch (err) {
-    return { reply: rowReply("R4", logId), cause: describeError(err) };
+    return fail("R4", describeError(err));
   }
   const subject = { ...caller, onBehalfOfAppId: grant.onBehalfOfAppId };
   const wait = await deps.enumeration.hold(subject, body.code_list.length);
-  if (wait !== null) return throttled(logId, wait);
+  if (wait !== null) return overBudget(wait);
   const result = await redeemCodes(deps.redeem, {
     appId: caller.appId,
     merchantId: merchant.merchantId,
@@ -98,24 +91,27 @@ async function redeemOnce(
     callerShops: grant.thirdShopIds,
   });
   await deps.enumeration.settle(subject, body.code_list.length, missCount(body.code_list, result.resolution));
-  if (result.ok) {
-    return {
-      reply: successReply({ redeem_id: result.value.redeemId }, logId),
-      cause: null,
-      redeemId: result.value.redeemId,
-    };
-  }
-  return { reply: failureReply(result, logId), cause: result.cause };
+  if (!result.ok) return fail(result.row, result.cause);
+  return { ...ok({ redeem_id: result.value.redeemId }), redeemId: result.value.redeemId };
 }
 
-export async function redeemCode(
+/** Final: success, or a row whose handling is none. A transient row or a 401 releases the key. */
+function isFinal(result: Result<RedeemData>): boolean {
+  if (result.ok) return true;
+  const row = findRow(result.row);
+  return row !== undefined && !isTransient(row.handling);
+}
+
+export async function redeemEndpoint(
   deps: RedeemEndpointDeps,
   caller: Caller,
-  body: RedeemBody,
+  body: RedeemBodyT,
   idempotencyKey: string | undefined,
   logId: string,
-): Promise<RedeemOutcome> {
-  if (idempotencyKey === undefined) return redeemOnce(deps, caller, body, logId);
+): Promise<RedeemAnswer> {
+  if (idempotencyKey === undefined) return answerRedeem(deps, caller, body);
+  if (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)
+    return fail("R1", "Idempotency-Key must be 1..255 characters");
 
   const nowMs = deps.realClock.nowMs();
   const hash = bodyHash(body);
@@ -132,34 +128,31 @@ export async function redeemCode(
     );
   } catch (err) {
     // The key store is the redeem's own database: unreadable means the write path is down too.
-    return { reply: rowReply("R34", logId), cause: `idempotency key claim failed: ${describeError(err)}` };
+    return fail("R34", `idempotency key claim failed: ${describeError(err)}`);
   }
   if (existing) {
-    if (existing.bodyHash !== hash)
-      return { reply: rowReply("X1", logId), cause: "Idempotency-Key reused with another body" };
-    if (existing.state === "in_flight" || !existing.response) {
-      return { reply: rowReply("X2", logId), cause: "a request with this Idempotency-Key is in flight" };
-    }
-    return { reply: replay(existing.response, logId), cause: "idempotent replay", replayed: true };
+    if (existing.bodyHash !== hash) return fail("X1", "Idempotency-Key reused with another body");
+    if (existing.state === "in_flight" || !existing.response)
+      return fail("X2", "a request with this Idempotency-Key is in flight");
+    return replay(existing.response, logId);
   }
 
-  let outcome: RedeemOutcome;
+  let result: AboutRedemption<RedeemData>;
   try {
-    outcome = await redeemOnce(deps, caller, body, logId);
+    result = await answerRedeem(deps, caller, body);
   } catch (err) {
     await deps.gateway
       .releaseIdempotencyKey(caller.appId, caller.merchantId, idempotencyKey)
       .catch(() => undefined);
     throw err;
   }
-  // Final: success, or a row whose handling is none. A transient row or a 401 releases the key.
-  const row = findRow(outcome.reply.row);
-  const final = outcome.reply.row === "OK" || (row !== undefined && !isTransient(row.handling));
   try {
-    if (final) {
+    if (isFinal(result)) {
+      // Stored as it is sent: the envelope of this request (http/send.ts builds the same bytes).
+      const { httpStatus, body: stored } = replyOf(result, logId, asData);
       await deps.gateway.finishIdempotencyKey(caller.appId, caller.merchantId, idempotencyKey, {
-        httpStatus: outcome.reply.httpStatus,
-        body: outcome.reply.body,
+        httpStatus,
+        body: stored,
       });
     } else {
       await deps.gateway.releaseIdempotencyKey(caller.appId, caller.merchantId, idempotencyKey);
@@ -167,5 +160,5 @@ export async function redeemCode(
   } catch {
     // If recording fails the claim stays in flight until it is stale; the answer itself stands.
   }
-  return outcome;
+  return result;
 }

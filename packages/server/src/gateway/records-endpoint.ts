@@ -2,26 +2,22 @@
 import type { BusinessClock, FulfillmentReads } from "../core/ports.js";
 import type { RedemptionRecord } from "../core/records.js";
 import { isDecimalId } from "../core/redeem-codes.js";
-import { describeError } from "../core/result.js";
+import { describeError, fail, ok, type Result } from "../core/result.js";
 import { authorize, type Caller, type CallerDeps } from "./caller.js";
-import { genericReply, rowReply, successReply } from "./envelope.js";
-import type { Outcome } from "./get-code-item-list.js";
+import type { RecordsBodyT } from "./saas-schemas.js";
 
-export interface RecordsBody {
-  merchant_id: string;
-  third_shop_id?: string;
-  start_time: number;
-  end_time: number;
-  cursor: string;
-  size: number;
-}
-
-export interface RecordsDeps {
+export interface RecordsEndpointDeps {
   readonly caller: CallerDeps;
   readonly reads: FulfillmentReads;
   readonly clock: BusinessClock;
   readonly cancelWindowSeconds: number;
 }
+
+export type RecordsData = {
+  readonly records: Record<string, unknown>[];
+  readonly cursor: string;
+  readonly has_more: boolean;
+};
 
 /** Cursor: "0" for the first page, else "<redeem_time>_<redeem_id>" of the page's last record. */
 function parseCursor(cursor: string): { redeemTime: number; redeemId: string } | null | undefined {
@@ -32,21 +28,16 @@ function parseCursor(cursor: string): { redeemTime: number; redeemId: string } |
   return { redeemTime: Number(m[1]), redeemId: m[2] as string };
 }
 
-export async function queryRedeemRecord(
-  deps: RecordsDeps,
+export async function recordsEndpoint(
+  deps: RecordsEndpointDeps,
   caller: Caller,
-  body: RecordsBody,
-  logId: string,
-): Promise<Outcome> {
+  body: RecordsBodyT,
+): Promise<Result<RecordsData>> {
   const auth = await authorize(deps.caller, caller, "redeem", body.merchant_id, body.third_shop_id ?? null);
-  if (!auth.ok) {
-    if (auth.status === 401) return { reply: genericReply("access_token_invalid", logId), cause: auth.cause };
-    return { reply: rowReply(auth.row, logId), cause: auth.cause };
-  }
+  if (!auth.ok) return auth;
   const after = parseCursor(body.cursor);
-  if (after === undefined) return { reply: rowReply("Q1", logId), cause: "unknown cursor" };
-  if (body.end_time < body.start_time)
-    return { reply: rowReply("Q1", logId), cause: "end_time before start_time" };
+  if (after === undefined) return fail("Q1", "unknown cursor");
+  if (body.end_time < body.start_time) return fail("Q1", "end_time before start_time");
   const ctx = { merchantId: caller.merchantId, fault: null };
   let page: RedemptionRecord[];
   let finishedBy: Map<string, string | null>;
@@ -67,7 +58,7 @@ export async function queryRedeemRecord(
     const vouchers = await deps.reads.vouchersByItems(items, ctx);
     finishedBy = new Map(vouchers.map((v) => [v.itemOrderId, v.status === "FINISH" ? v.redeemId : null]));
   } catch (err) {
-    return { reply: rowReply("Q2", logId), cause: describeError(err) };
+    return fail("Q2", describeError(err));
   }
   const hasMore = page.length > body.size;
   const shown = page.slice(0, body.size);
@@ -88,11 +79,9 @@ export async function queryRedeemRecord(
       r.itemOrderIds.every((id) => finishedBy.get(id) === r.redeemId),
   }));
   const last = shown[shown.length - 1];
-  return {
-    reply: successReply(
-      { records, cursor: hasMore && last ? `${last.redeemTime}_${last.redeemId}` : "0", has_more: hasMore },
-      logId,
-    ),
-    cause: null,
-  };
+  return ok({
+    records,
+    cursor: hasMore && last ? `${last.redeemTime}_${last.redeemId}` : "0",
+    has_more: hasMore,
+  });
 }
