@@ -97,7 +97,7 @@ export async function redeemCodes(deps: RedeemDeps, cmd: RedeemCommand): Promise
     }, deps.deadlineMs);
   });
   const seen: { resolution?: CodeResolution } = {};
-  const work = runRedeem(deps, cmd, controller.signal, seen);
+  const work = redeemInTransaction(deps, cmd, controller.signal, seen);
   // A core that finishes after the deadline must not leave an unhandled rejection behind.
   work.catch(() => undefined);
   try {
@@ -108,7 +108,8 @@ export async function redeemCodes(deps: RedeemDeps, cmd: RedeemCommand): Promise
   }
 }
 
-async function runRedeem(
+/** The checks in the contract's order and the commit, in one transaction. */
+async function redeemInTransaction(
   deps: RedeemDeps,
   cmd: RedeemCommand,
   signal: AbortSignal,

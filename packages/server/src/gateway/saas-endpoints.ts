@@ -9,9 +9,8 @@ import type { BusinessClock, FulfillmentReads, RealClock } from "../core/ports.j
 import type { RedeemDeps } from "../core/redeem-codes.js";
 import type { Result } from "../core/result.js";
 import type { SecretBox } from "../security/secret-box.js";
-import { admit, type Caller, type LimitName } from "./caller.js";
+import { admit, type Caller, type LimitName, type SaasEndpoint } from "./caller.js";
 import { type CancelData, cancelEndpoint } from "./cancel-endpoint.js";
-import type { SaasEndpoint } from "./endpoint-rows.js";
 import type { EnumerationGuard } from "./enumeration-guard.js";
 import type { AboutRedemption } from "./envelope.js";
 import type { FailureThrottle } from "./failure-throttle.js";

@@ -7,7 +7,7 @@ import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { sql } from "kysely";
 import { CATALOGUE } from "../domain/catalogue.js";
-import { GATEWAY_ROWS } from "../gateway/endpoint-rows.js";
+import { GATEWAY_ROWS } from "../gateway/caller.js";
 import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";
 import type { HttpContext } from "./context.js";

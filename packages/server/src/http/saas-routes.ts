@@ -1,8 +1,7 @@
 /** The TTLS SaaS surface: OAuth and the fulfillment endpoints. Each route parses, calls one endpoint, sends. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { fail } from "../core/result.js";
-import type { Caller, LimitName } from "../gateway/caller.js";
-import { GATEWAY_ROWS, type SaasEndpoint } from "../gateway/endpoint-rows.js";
+import { type Caller, GATEWAY_ROWS, type LimitName, type SaasEndpoint } from "../gateway/caller.js";
 import { asData } from "../gateway/envelope.js";
 import {
   CancelBody,
