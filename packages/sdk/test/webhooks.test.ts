@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestRefund } from "../../server/src/core/after-sale.js";
 import { type WebhookEvent, webhookBody, webhookSignature } from "../../server/src/events/webhook.js";
-import { fastDeliveryEnv, waitFor, withEnv } from "../../server/test/events/support.js";
+import { fastDelivery, waitFor } from "../../server/test/events/support.js";
 import { testDatabases } from "../../server/test/support/databases.js";
 import { startTestServer, type TestServer } from "../../server/test/support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../../server/test/support/world.js";
@@ -305,7 +305,7 @@ for (const database of testDatabases()) {
 
     beforeAll(async () => {
       await receiver.start("cs_demo");
-      t = await withEnv(fastDeliveryEnv(), () => startTestServer(database, { webhookAllowLoopback: true }));
+      t = await startTestServer(database, fastDelivery({ webhookAllowLoopback: true }));
       const world = baseWorld();
       (world.apps?.[0] as { webhook_url: string | null }).webhook_url = receiver.url;
       world.products = [product(P)];

@@ -1,7 +1,6 @@
 /**
- * Configuration by environment (CONTRACT.md section 1a); flags of `main.ts` may override. Every
- * variable is in the README's Configuration section. Event delivery's timings are still read at
- * install time (events/options.ts, through events/index.ts): tests set them per server that way.
+ * Configuration by environment (CONTRACT.md section 1a); flags of `main.ts` may override, tests
+ * pass overrides. Every variable is read here and named in the README's Configuration section.
  */
 export interface Config {
   readonly port: number;
@@ -51,6 +50,34 @@ export interface Config {
    * per client_key and address, operator token per address); see the README for the others.
    */
   readonly authFailuresPerMinute: number;
+  /**
+   * Event delivery (events/options.ts turns these into the relay's options):
+   *
+   * | variable | meaning | default |
+   * |---|---|---|
+   * | `FULFILL_WEBHOOK_BASE_MS` | first retry delay | 1000 |
+   * | `FULFILL_WEBHOOK_FACTOR` | growth of the delay per attempt | 2 |
+   * | `FULFILL_WEBHOOK_MAX_MS` | cap of one delay | 3600000 (1 h) |
+   * | `FULFILL_WEBHOOK_JITTER` | share of a delay taken away at random (0..1) | 0.5 |
+   * | `FULFILL_WEBHOOK_GIVE_UP_MS` | dead-letter after this long since the first attempt | 259200000 (72 h) |
+   * | `FULFILL_WEBHOOK_POLL_MS` | relay poll interval | 500 |
+   * | `FULFILL_WEBHOOK_TIMEOUT_MS` | a receiver must answer 2xx within this | 5000 |
+   * | `FULFILL_WEBHOOK_CONCURRENCY` | deliveries in flight per process | 16 |
+   * | `FULFILL_NATS_STREAM` | JetStream stream (created if missing) | `TTLS_FULFILL` |
+   * | `FULFILL_NATS_SUBJECT_PREFIX` | prepended to the event type to make the subject | empty |
+   * | `FULFILL_NATS_DUPLICATE_WINDOW_MS` | de-duplication window of a stream we create | 600000 (10 min) |
+   */
+  readonly webhookBaseMs: number;
+  readonly webhookFactor: number;
+  readonly webhookMaxMs: number;
+  readonly webhookJitter: number;
+  readonly webhookGiveUpMs: number;
+  readonly webhookPollMs: number;
+  readonly webhookTimeoutMs: number;
+  readonly webhookConcurrency: number;
+  readonly natsStream: string;
+  readonly natsSubjectPrefix: string;
+  readonly natsDuplicateWindowMs: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -58,6 +85,24 @@ function int(value: string | undefined, fallback: number, name: string): number 
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
   return n;
+}
+
+/** A number of at least `min` (event delivery's timings). */
+function atLeast(value: string | undefined, fallback: number, name: string, min: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number ≥ ${min}`);
+  return n;
+}
+
+function subjectPrefix(value: string | undefined): string {
+  const prefix = value ?? "";
+  if (prefix !== "" && !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.$/.test(prefix)) {
+    throw new Error(
+      "FULFILL_NATS_SUBJECT_PREFIX must be dot-separated tokens ending with a dot, e.g. `prod.`",
+    );
+  }
+  return prefix;
 }
 
 function list(value: string | undefined): string[] {
@@ -98,5 +143,29 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || "info",
     redisKeyPrefix: env.FULFILL_REDIS_PREFIX || "fulfill:",
     authFailuresPerMinute: Math.max(1, int(env.FULFILL_AUTH_FAILURES, 10, "FULFILL_AUTH_FAILURES")),
+    webhookBaseMs: atLeast(env.FULFILL_WEBHOOK_BASE_MS, 1000, "FULFILL_WEBHOOK_BASE_MS", 1),
+    webhookFactor: atLeast(env.FULFILL_WEBHOOK_FACTOR, 2, "FULFILL_WEBHOOK_FACTOR", 1),
+    webhookMaxMs: atLeast(env.FULFILL_WEBHOOK_MAX_MS, 3600 * 1000, "FULFILL_WEBHOOK_MAX_MS", 1),
+    webhookJitter: Math.min(1, atLeast(env.FULFILL_WEBHOOK_JITTER, 0.5, "FULFILL_WEBHOOK_JITTER", 0)),
+    webhookGiveUpMs: atLeast(
+      env.FULFILL_WEBHOOK_GIVE_UP_MS,
+      72 * 3600 * 1000,
+      "FULFILL_WEBHOOK_GIVE_UP_MS",
+      0,
+    ),
+    webhookPollMs: atLeast(env.FULFILL_WEBHOOK_POLL_MS, 500, "FULFILL_WEBHOOK_POLL_MS", 1),
+    webhookTimeoutMs: atLeast(env.FULFILL_WEBHOOK_TIMEOUT_MS, 5000, "FULFILL_WEBHOOK_TIMEOUT_MS", 1),
+    webhookConcurrency: Math.max(
+      1,
+      Math.floor(atLeast(env.FULFILL_WEBHOOK_CONCURRENCY, 16, "FULFILL_WEBHOOK_CONCURRENCY", 1)),
+    ),
+    natsStream: env.FULFILL_NATS_STREAM || "TTLS_FULFILL",
+    natsSubjectPrefix: subjectPrefix(env.FULFILL_NATS_SUBJECT_PREFIX),
+    natsDuplicateWindowMs: atLeast(
+      env.FULFILL_NATS_DUPLICATE_WINDOW_MS,
+      10 * 60 * 1000,
+      "FULFILL_NATS_DUPLICATE_WINDOW_MS",
+      1000,
+    ),
   };
 }

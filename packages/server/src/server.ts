@@ -2,9 +2,10 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
 import { sweepExpiredRefunds } from "./core/after-sale.js";
+import { deviceServices } from "./core/devices.js";
 import type { RealClock } from "./core/ports.js";
-import { installDevices } from "./devices/index.js";
-import { installEventDelivery } from "./events/index.js";
+import { deliveryOptions, eventServices, systemTransport } from "./events/index.js";
+import { authenticate } from "./gateway/caller.js";
 import { EnumerationGuard, type EnumerationTrip } from "./gateway/enumeration-guard.js";
 import { FailureThrottle } from "./gateway/failure-throttle.js";
 import { QrCodec } from "./gateway/qr-codec.js";
@@ -13,10 +14,13 @@ import { RequestLogWriter } from "./gateway/request-log-writer.js";
 import { saasEndpoints } from "./gateway/saas-endpoints.js";
 import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
+import { installDevices } from "./http/devices.js";
+import { installEventDelivery } from "./http/events.js";
 import { AlertStore, type OperatorAlert } from "./store/alert-store.js";
 import { type Chmod, restrictDataDir, restrictUmask } from "./store/data-dir.js";
 import { isDatabaseUnavailable } from "./store/database.js";
-import { DeviceStore } from "./store/device-store.js";
+import { DeviceStore, KyselyDevices } from "./store/device-store.js";
+import { EventStore } from "./store/event-store.js";
 import { KyselyGatewayStore } from "./store/gateway-store.js";
 import { loadKey, loadToken } from "./store/keys.js";
 import { type HealthLog, memoryCounters, redisCounters } from "./store/shared-counters.js";
@@ -168,6 +172,37 @@ export function httpContext(
     counters,
     throttles,
     alerts,
+    ...deviceAndEventServices(config, system, gateway),
+  };
+}
+
+/** The devices' and event delivery's use cases, bound to their stores. */
+function deviceAndEventServices(
+  config: Config,
+  system: System,
+  gateway: KyselyGatewayStore,
+): Pick<HttpContext, "devices" | "events"> {
+  const reads = system.store.primary;
+  return {
+    devices: deviceServices({
+      devices: new KyselyDevices(system.database.db, system.world, system.faults, gateway),
+      reads,
+      clock: system.clock,
+      ids: system.ids,
+      seal: (secret) => system.secrets.seal(secret),
+      callerOf: async (authorization) => {
+        const auth = await authenticate({ gateway, reads, clock: system.clock }, authorization, "query");
+        return auth.ok ? auth.value : null;
+      },
+      cancelWindowSeconds: system.cancelDeps.cancelWindowSeconds,
+    }),
+    events: eventServices({
+      store: new EventStore(system.database.db),
+      secrets: system.secrets,
+      realClock: system.realClock,
+      options: deliveryOptions(config),
+      transport: systemTransport(config.webhookAllowLoopback),
+    }),
   };
 }
 

@@ -436,6 +436,12 @@ export const GENERIC = {
   not_found: { status: 404, message: "No such resource." },
   invalid_params: { status: 400, message: "The request is malformed." },
   scope_not_authorized: { status: 401, message: "The token is not allowed to call this endpoint." },
+  // The POS's pairing (POST /pos/api/pair).
+  pairing_code_invalid: { status: 400, message: "The pairing code is wrong, already used, or expired." },
+  pairing_not_allowed: {
+    status: 400,
+    message: "The app this device was to act for is no longer granted for this shop.",
+  },
 } as const;
 
 export type GenericCode = keyof typeof GENERIC;

@@ -1,6 +1,7 @@
 /**
  * Event delivery (CONTRACT.md section 8): the outbox relay to webhooks and NATS JetStream, the
- * dead-letter list and replay. Installed into the HTTP app by server.ts.
+ * dead-letter list and replay. The composition root binds `eventServices` to the store's ports;
+ * http/events.ts installs its routes and the relay's life into the HTTP app.
  *
  * Every committed state change leaves one row in `outbox`. The relay of each server process
  * fans those rows out to webhook deliveries (one per recipient the committing statement wrote on
@@ -10,59 +11,8 @@
  * revoked meanwhile. Sends are pinned to checked addresses (webhook-target.ts). See relay.ts and
  * store/event-store.ts.
  */
-import type { FastifyInstance } from "fastify";
-import type { HttpContext } from "../http/context.js";
-import { EventStore } from "../store/event-store.js";
-import { NatsPublisher } from "./nats.js";
-import { type DeliveryOptions, deliveryOptionsFromEnv } from "./options.js";
-import { EventRelay } from "./relay.js";
-import { eventRoutes } from "./routes.js";
-import { systemTransport } from "./webhook.js";
-
-export { type DeliveryOptions, deliveryOptionsFromEnv } from "./options.js";
+export { type DeliveryConfig, type DeliveryOptions, deliveryOptions } from "./options.js";
+export type { EventOutbox, EventSupport } from "./ports.js";
 export { EventRelay } from "./relay.js";
-
-export interface EventDelivery {
-  readonly relay: EventRelay;
-  readonly options: DeliveryOptions;
-  stop(): Promise<void>;
-}
-
-export interface EventDeliveryOverrides extends Partial<DeliveryOptions> {
-  /** Do not start the background loop (tests drive `relay.runOnce()`). */
-  readonly manual?: boolean;
-}
-
-export async function installEventDelivery(
-  app: FastifyInstance,
-  ctx: HttpContext,
-  overrides: EventDeliveryOverrides = {},
-): Promise<EventDelivery> {
-  const { manual, ...rest } = overrides;
-  const options: DeliveryOptions = { ...deliveryOptionsFromEnv(process.env, ctx.config.natsUrl), ...rest };
-  const store = new EventStore(ctx.system.database.db);
-  const log = app.log.child({ component: "events" });
-  const publisher = options.nats
-    ? new NatsPublisher(options.nats, log, () => ctx.system.realClock.nowMs())
-    : null;
-  const relay = new EventRelay({
-    store,
-    secrets: ctx.system.secrets,
-    realClock: ctx.system.realClock,
-    options,
-    log,
-    publisher,
-    transport: systemTransport(ctx.config.webhookAllowLoopback),
-  });
-
-  eventRoutes(app, ctx, store, () => relay.nudge());
-  // A request that may have committed a change wakes the relay at once; other processes' changes are found by polling.
-  app.addHook("onResponse", async (request) => {
-    if (request.method !== "GET" && request.method !== "HEAD" && request.method !== "OPTIONS") relay.nudge();
-  });
-  app.addHook("onClose", async () => relay.stop());
-
-  // The loop starts once the server listens (a server that fails to start leaves nothing running).
-  if (!manual) app.addHook("onListen", async () => relay.start());
-  return { relay, options, stop: () => relay.stop() };
-}
+export { type DeadLetterPage, type DeadLetterQuery, type EventServices, eventServices } from "./services.js";
+export { systemTransport } from "./webhook.js";

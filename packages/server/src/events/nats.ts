@@ -6,8 +6,8 @@
  */
 import { JetStreamApiError, type JetStreamClient, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection, nanos } from "@nats-io/transport-node";
-import type { ClaimedPublication } from "../store/event-store.js";
 import type { NatsOptions } from "./options.js";
+import type { ClaimedPublication } from "./ports.js";
 import { CALLER } from "./webhook.js";
 
 const STREAM_NOT_FOUND = 10059;

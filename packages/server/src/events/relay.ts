@@ -12,9 +12,9 @@
 import { randomUUID } from "node:crypto";
 import type { RealClock } from "../core/ports.js";
 import type { SecretBox } from "../security/secret-box.js";
-import type { ClaimedDelivery, EventStore } from "../store/event-store.js";
 import type { NatsPublisher } from "./nats.js";
 import { backoffMs, type DeliveryOptions } from "./options.js";
+import type { ClaimedDelivery, EventOutbox } from "./ports.js";
 import {
   postWebhook,
   type SendOutcome,
@@ -38,7 +38,7 @@ export interface RelayLogger {
 }
 
 export interface RelayDeps {
-  readonly store: EventStore;
+  readonly store: EventOutbox;
   readonly secrets: Pick<SecretBox, "open">;
   readonly realClock: RealClock;
   readonly options: DeliveryOptions;

@@ -1,5 +1,7 @@
 /** Everything the HTTP layer needs, built once per process. */
 import type { Config } from "../config.js";
+import type { DeviceServices } from "../core/devices.js";
+import type { EventServices } from "../events/services.js";
 import type { FailureThrottle } from "../gateway/failure-throttle.js";
 import type { QrCodec } from "../gateway/qr-codec.js";
 import type { RequestLogWriter } from "../gateway/request-log-writer.js";
@@ -29,6 +31,10 @@ export interface HttpContext {
     readonly pairing: FailureThrottle;
   };
   readonly alerts: AlertStore;
+  /** POS devices: create, list, revoke; pair; the session a device token stands for. */
+  readonly devices: DeviceServices;
+  /** Event delivery: dead letters, replay, a shop order's events; the relay's life. */
+  readonly events: EventServices;
 }
 
 /** What a request ended on, for the request log (written when the response is sent). */

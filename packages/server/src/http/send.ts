@@ -4,13 +4,21 @@ import { genericReply, oauthReply, type Reply, replyOf } from "../gateway/envelo
 import type { TokenResult } from "../gateway/oauth.js";
 import { loggedUrl } from "./lazy-logger.js";
 
+/** Besides the envelope: the redeem id and replay mark; the app and merchant for the log when no caller says. */
+export interface SendExtra {
+  readonly redeemId?: string | null | undefined;
+  readonly replayed?: boolean | undefined;
+  readonly appId?: string | null | undefined;
+  readonly merchantId?: string | null | undefined;
+}
+
 /** Sends a pre-serialized envelope and records the outcome for the request log. */
 export function send(
   request: FastifyRequest,
   reply: FastifyReply,
   r: Reply,
   cause: string | null = null,
-  extra: { redeemId?: string | null | undefined; replayed?: boolean | undefined } = {},
+  extra: SendExtra = {},
 ): FastifyReply {
   const previous = request.outcome;
   request.outcome = {
@@ -18,8 +26,8 @@ export function send(
     endpoint: request.routeOptions.config.logName ?? request.routeOptions.url ?? loggedUrl(request.url),
     row: r.row,
     cause,
-    appId: request.caller?.appId ?? previous?.appId ?? null,
-    merchantId: request.caller?.merchantId ?? previous?.merchantId ?? null,
+    appId: request.caller?.appId ?? extra.appId ?? previous?.appId ?? null,
+    merchantId: request.caller?.merchantId ?? extra.merchantId ?? previous?.merchantId ?? null,
     redeemId: extra.redeemId ?? null,
   };
   if (extra.replayed) reply.header("Idempotent-Replayed", "true");
@@ -46,7 +54,7 @@ export function sendResult<T>(
   reply: FastifyReply,
   result: Result<T>,
   data: (value: T) => Record<string, unknown>,
-  extra: { redeemId?: string | null | undefined; replayed?: boolean | undefined } = {},
+  extra: SendExtra = {},
 ): FastifyReply {
   retryAfter(reply, result);
   return send(request, reply, replyOf(result, request.id, data), result.ok ? null : result.cause, extra);

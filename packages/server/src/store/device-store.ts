@@ -1,21 +1,19 @@
 /**
  * POS devices and their one-time pairing codes on Kysely. The only place with device SQL.
- * Works on the database or inside a transaction (a Transaction is a Kysely).
+ * `DeviceStore` works on the database or inside a transaction (a Transaction is a Kysely);
+ * `KyselyDevices` is the core's device port on it, its writes in the world writer's
+ * transactions (whose commit also clears this process's read caches).
  */
 import type { Kysely } from "kysely";
+import type { DeviceApp, DeviceGrant, DevicePort, DeviceRecord, GrantReads } from "../core/device-ports.js";
+import { deviceClientKey } from "../core/pairing-code.js";
+import type { FaultPoints } from "../core/ports.js";
+import type { Failure, Result } from "../core/result.js";
+import { KyselyGatewayStore } from "./gateway-store.js";
 import type { DB } from "./schema.js";
+import type { WorldWriter } from "./world-writer.js";
 
-export interface DeviceRecord {
-  readonly deviceId: string;
-  readonly merchantId: string;
-  readonly thirdShopId: string;
-  readonly name: string;
-  readonly parentClientKey: string | null;
-  readonly appId: string | null;
-  readonly createdAt: number;
-  readonly pairedAt: number | null;
-  readonly revokedAt: number | null;
-}
+export type { DeviceRecord } from "../core/device-ports.js";
 
 export interface NewDevice {
   readonly deviceId: string;
@@ -178,5 +176,123 @@ export class DeviceStore {
       .where("used_at", "is not", null)
       .executeTakeFirst();
     return Number(r.numDeletedRows);
+  }
+}
+
+/** An app's grant reads on the gateway store (cached outside a transaction, fresh inside one). */
+function grantReads(gateway: KyselyGatewayStore): GrantReads {
+  return {
+    appIdOf: async (clientKey) => (await gateway.appByClientKey(clientKey))?.appId ?? null,
+    async liveGrant(appId, merchantId): Promise<DeviceGrant | null> {
+      const grant = await gateway.grant(appId, merchantId, { merchantId, fault: null });
+      return !grant || grant.revoked ? null : grant;
+    },
+  };
+}
+
+/** Rolls a pairing back with the outcome it ends on (null: the code cannot be spent). */
+class PairingAborted extends Error {
+  constructor(readonly outcome: Failure | null) {
+    super("pairing aborted");
+  }
+}
+
+export class KyselyDevices implements DevicePort {
+  readonly #devices: DeviceStore;
+  readonly #reads: GrantReads;
+
+  constructor(
+    readonly db: Kysely<DB>,
+    readonly world: WorldWriter,
+    readonly faults: FaultPoints,
+    /** The process's gateway store (its cache) for grant reads outside a transaction. */
+    gateway: KyselyGatewayStore,
+  ) {
+    this.#devices = new DeviceStore(db);
+    this.#reads = grantReads(gateway);
+  }
+
+  appIdOf(clientKey: string): Promise<string | null> {
+    return this.#reads.appIdOf(clientKey);
+  }
+
+  liveGrant(appId: string, merchantId: string): Promise<DeviceGrant | null> {
+    return this.#reads.liveGrant(appId, merchantId);
+  }
+
+  async createDevice(device: DeviceRecord, codeHash: string, codeExpiresAt: number): Promise<void> {
+    await this.world.inTransaction(async (w) => {
+      const store = new DeviceStore(w.db);
+      await store.insertDevice(device);
+      await store.insertPairingCode(device.deviceId, codeHash, codeExpiresAt);
+    });
+  }
+
+  async pair(
+    codeHash: string,
+    now: number,
+    plan: (device: DeviceRecord, reads: GrantReads) => Promise<Result<DeviceApp>>,
+  ): Promise<Result<DeviceRecord> | null> {
+    try {
+      const device = await this.world.inTransaction(async (w) => {
+        const store = new DeviceStore(w.db);
+        const gateway = new KyselyGatewayStore(w.db, this.faults);
+        const found = await store.claimPairingCode(codeHash, now);
+        if (!found) throw new PairingAborted(null);
+        const app = await plan(found, grantReads(gateway));
+        if (!app.ok) throw new PairingAborted(app);
+        const { appId, clientKey } = app.value;
+        await w.upsertApp(appId, clientKey, app.value.secretEnc, found.name, null);
+        if (!(await w.upsertGrant(clientKey, found.merchantId, [...app.value.scopes], [found.thirdShopId])))
+          throw new Error("device app vanished");
+        if (!(await store.markPaired(found.deviceId, appId, now))) throw new PairingAborted(null);
+        await gateway.insertTokens(
+          [
+            {
+              tokenHash: app.value.tokenHash,
+              kind: "access",
+              appId,
+              merchantId: found.merchantId,
+              expiresAt: app.value.tokenExpiresAt,
+              revoked: false,
+            },
+          ],
+          now,
+        );
+        return { ...found, appId, pairedAt: now };
+      });
+      return { ok: true, value: device };
+    } catch (err) {
+      // The transaction rolled back: a code refused here stays unused.
+      if (err instanceof PairingAborted) return err.outcome;
+      throw err;
+    }
+  }
+
+  device(merchantId: string, deviceId: string): Promise<DeviceRecord | null> {
+    return this.#devices.device(merchantId, deviceId);
+  }
+
+  deviceByApp(appId: string): Promise<DeviceRecord | null> {
+    return this.#devices.deviceByApp(appId);
+  }
+
+  devicesOfMerchant(merchantId: string, limit: number): Promise<DeviceRecord[]> {
+    return this.#devices.devicesOfMerchant(merchantId, limit);
+  }
+
+  revoke(merchantId: string, deviceId: string, now: number): Promise<DeviceRecord | null> {
+    return this.world.inTransaction(async (w) => {
+      const store = new DeviceStore(w.db);
+      const device = await store.device(merchantId, deviceId);
+      if (!device) return null;
+      await store.revokeDevice(deviceId, now);
+      if (device.appId !== null) await w.revokeGrant(deviceClientKey(deviceId), merchantId, now);
+      return { ...device, revokedAt: device.revokedAt ?? now };
+    });
+  }
+
+  purgePairingCodes(before: number): Promise<number> {
+    return this.#devices.purgePairingCodes(before);
   }
 }

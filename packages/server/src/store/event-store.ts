@@ -16,117 +16,18 @@
  * All times are real-clock Unix milliseconds.
  */
 import { type Kysely, sql } from "kysely";
+import type {
+  AttemptFailure,
+  ClaimedDelivery,
+  ClaimedPublication,
+  DeadLetter,
+  DeadLetterFilter,
+  DeliveryKey,
+  EventOutbox,
+  EventSupport,
+  EventView,
+} from "../events/ports.js";
 import type { DB } from "./schema.js";
-import type { DeliveryState } from "./schema-events.js";
-
-export interface DeliveryKey {
-  readonly eventId: string;
-  readonly appId: string;
-}
-
-/** A claimed delivery with what is needed to send it. */
-export interface ClaimedDelivery extends DeliveryKey {
-  readonly attempts: number;
-  readonly firstAttemptAt: number | null;
-  /** null when the outbox row is gone (should not happen). */
-  readonly event: {
-    readonly eventType: string;
-    readonly shopOrderId: string;
-    readonly createTime: number;
-    readonly userId: string;
-    readonly content: Record<string, unknown>;
-  } | null;
-  /** False when the app's grant of the event's merchant was revoked (or is gone) since the commit. */
-  readonly grantLive: boolean;
-  /** null when the app is gone (should not happen). */
-  readonly app: {
-    readonly clientKey: string;
-    readonly clientSecretEnc: string;
-    readonly webhookUrl: string | null;
-  } | null;
-}
-
-/** An event claimed for publication to NATS. */
-export interface ClaimedPublication {
-  readonly eventId: string;
-  readonly attempts: number;
-  readonly eventType: string;
-  readonly shopOrderId: string;
-  readonly merchantId: string;
-  readonly appId: string | null;
-  readonly userId: string;
-  readonly createTime: number;
-  readonly content: Record<string, unknown>;
-}
-
-export interface AttemptFailure {
-  readonly nowMs: number;
-  readonly firstAttemptAt: number;
-  readonly status: number | null;
-  readonly error: string;
-  /** When to try again; null = give up (dead letter). */
-  readonly nextAttemptAt: number | null;
-}
-
-export interface DeadLetter {
-  readonly eventId: string;
-  readonly appId: string;
-  readonly eventType: string;
-  readonly clientKey: string;
-  readonly shopOrderId: string;
-  readonly merchantId: string;
-  readonly createTime: number;
-  readonly attempts: number;
-  readonly replays: number;
-  readonly firstAttemptAt: number | null;
-  readonly lastAttemptAt: number | null;
-  readonly lastStatus: number | null;
-  readonly lastError: string | null;
-  readonly deadAt: number | null;
-}
-
-export interface DeadLetterFilter {
-  readonly clientKey?: string | undefined;
-  readonly shopOrderId?: string | undefined;
-  readonly merchantId?: string | undefined;
-  /** Continue after this (event_id, app_id), newest first. */
-  readonly after?: DeliveryKey | undefined;
-  readonly limit: number;
-}
-
-export interface DeliveryView {
-  readonly clientKey: string | null;
-  readonly appId: string;
-  readonly state: DeliveryState;
-  readonly attempts: number;
-  readonly replays: number;
-  readonly nextAttemptAt: number;
-  readonly firstAttemptAt: number | null;
-  readonly lastAttemptAt: number | null;
-  readonly lastStatus: number | null;
-  readonly lastError: string | null;
-  readonly deliveredAt: number | null;
-  readonly deadAt: number | null;
-}
-
-export interface EventView {
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly shopOrderId: string;
-  readonly merchantId: string;
-  readonly appId: string | null;
-  readonly userId: string;
-  readonly createTime: number;
-  readonly content: Record<string, unknown>;
-  readonly fannedOutAt: number | null;
-  readonly publication: {
-    readonly publishedAt: number | null;
-    readonly streamSeq: string | null;
-    readonly attempts: number;
-    readonly lastError: string | null;
-  } | null;
-  readonly deliveries: DeliveryView[];
-}
 
 const num = (v: string | number | null | undefined): number | null =>
   v === null || v === undefined ? null : Number(v);
@@ -144,7 +45,7 @@ function parseContent(v: unknown): Record<string, unknown> {
   return (v ?? {}) as Record<string, unknown>;
 }
 
-export class EventStore {
+export class EventStore implements EventOutbox, EventSupport {
   constructor(readonly db: Kysely<DB>) {}
 
   /**

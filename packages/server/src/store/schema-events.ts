@@ -1,5 +1,6 @@
 /** Kysely's view of the event-delivery tables of migrations-events.ts. int8 columns come back as decimal strings. */
 import type { ColumnType, Generated } from "kysely";
+import type { DeliveryState } from "../events/ports.js";
 
 type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
 type NullableInt8 = ColumnType<
@@ -7,8 +8,6 @@ type NullableInt8 = ColumnType<
   string | number | bigint | null,
   string | number | bigint | null
 >;
-
-export type DeliveryState = "pending" | "delivered" | "dead";
 
 /** One webhook delivery: an event to one app. Times in real-clock Unix ms. */
 export interface WebhookDeliveriesTable {

@@ -1,7 +1,6 @@
 /**
  * Configuration is read from the environment in config.ts (main.ts hands it the process's
- * environment), and event delivery's timings in events/options.ts at install time: a setting read
- * anywhere else would escape the README's list and the tests' config.
+ * environment): a setting read anywhere else would escape the README's list and the tests' config.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -20,16 +19,15 @@ function sources(dir: string): string[] {
 }
 
 describe("configuration", () => {
-  it("reads process.env only in config.ts, main.ts (which passes it on) and the event delivery's install", () => {
+  it("reads process.env only in config.ts and main.ts (which passes it on)", () => {
     const readers = sources(SRC)
       .filter((path) => readFileSync(path, "utf8").includes("process.env"))
       .map((path) => relative(SRC, path));
-    expect(readers.sort()).toEqual(["config.ts", "events/index.ts", "main.ts"]);
+    expect(readers.sort()).toEqual(["config.ts", "main.ts"]);
   });
 
   it("every variable config.ts reads is named in the README", () => {
-    const text =
-      readFileSync(join(SRC, "config.ts"), "utf8") + readFileSync(join(SRC, "events/options.ts"), "utf8");
+    const text = readFileSync(join(SRC, "config.ts"), "utf8");
     const names = new Set([...text.matchAll(/env(?:\.|, ")([A-Z][A-Z0-9_]+)/g)].map((m) => m[1] as string));
     const readme = readFileSync(README, "utf8");
     expect([...names].filter((n) => !readme.includes(n))).toEqual([]);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installPosStatic } from "../../src/devices/pos-static.js";
+import { installPosStatic } from "../../src/http/pos-static.js";
 import { testDatabases } from "../support/databases.js";
 import { QUERY, REDEEM, startTestServer, type TestServer } from "../support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1, SHOP_2 } from "../support/world.js";

@@ -20,7 +20,7 @@ import {
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configFromEnv } from "../../src/config.js";
+import { type Config, configFromEnv } from "../../src/config.js";
 import { cancelRedemption } from "../../src/core/cancel-redemption.js";
 import type { WorldT } from "../../src/sandbox/world-schema.js";
 import { type RunningServer, startServer } from "../../src/server.js";
@@ -29,7 +29,7 @@ import { load, redeem } from "../support/core-harness.js";
 import { createScratchDatabase, postgresOnly, testDatabases } from "../support/databases.js";
 import { OPERATOR_TOKEN } from "../support/server.js";
 import { type BuiltOrder, baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../support/world.js";
-import { fastDeliveryEnv, Receiver, sleep, waitFor, withEnv } from "./support.js";
+import { fastDelivery, Receiver, sleep, waitFor } from "./support.js";
 
 const NATS_URL = process.env.NATS_URL || "nats://127.0.0.1:4222";
 const P = "7200000000000000401";
@@ -57,7 +57,7 @@ afterAll(async () => {
 interface Stream {
   readonly name: string;
   readonly prefix: string;
-  readonly env: Record<string, string>;
+  readonly config: Partial<Config>;
 }
 
 function freshStream(): Stream {
@@ -67,7 +67,7 @@ function freshStream(): Stream {
   return {
     name,
     prefix,
-    env: { ...fastDeliveryEnv(), FULFILL_NATS_STREAM: name, FULFILL_NATS_SUBJECT_PREFIX: prefix },
+    config: fastDelivery({ natsStream: name, natsSubjectPrefix: prefix }),
   };
 }
 
@@ -94,7 +94,7 @@ function msgId(m: JsMsg): string {
 }
 
 async function startOn(system: System, stream: Stream): Promise<RunningServer> {
-  const config = {
+  const config: Config = {
     ...configFromEnv({}),
     port: 0,
     host: "127.0.0.1",
@@ -103,10 +103,9 @@ async function startOn(system: System, stream: Stream): Promise<RunningServer> {
     rateLimitPerSecond: 1_000_000,
     natsUrl: NATS_URL,
     webhookAllowLoopback: true,
+    ...stream.config,
   };
-  return withEnv(stream.env, () =>
-    startServer(config, { memory: true, logLevel: process.env.TEST_LOG_LEVEL ?? "silent", system }),
-  );
+  return startServer(config, { memory: true, logLevel: process.env.TEST_LOG_LEVEL ?? "silent", system });
 }
 
 function natsWorld(orders: ReturnType<typeof order>[], hook: string | null): WorldT {

@@ -18,7 +18,7 @@ import { redeem } from "../support/core-harness.js";
 import { testDatabases } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1, SHOP_2 } from "../support/world.js";
-import { fastDeliveryEnv, Receiver, waitFor, withEnv } from "./support.js";
+import { fastDelivery, Receiver, waitFor } from "./support.js";
 
 const BOTH_SHOPS = "7200000000000000701";
 const ONLY_SHOP_2 = "7200000000000000702";
@@ -125,9 +125,7 @@ for (const database of testDatabases()) {
     beforeAll(async () => {
       await receiver.start();
       await revokedReceiver.start();
-      t = await withEnv(fastDeliveryEnv({ FULFILL_WEBHOOK_POLL_MS: String(3600 * 1000) }), () =>
-        startTestServer(database),
-      );
+      t = await startTestServer(database, fastDelivery({ webhookPollMs: 3600 * 1000 }));
       const world = recipientsWorld(receiver, revokedReceiver, [atShop1, lateGrant, revokedLater, afterSale]);
       expect((await t.world(world)).status).toBe(200);
       t.system.clock.freeze(NOW);

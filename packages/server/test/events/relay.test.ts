@@ -8,16 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv } from "../../src/config.js";
 import { EventRelay } from "../../src/events/index.js";
 import { NatsPublisher } from "../../src/events/nats.js";
-import { backoffMs, type DeliveryOptions, deliveryOptionsFromEnv } from "../../src/events/options.js";
+import { backoffMs, type DeliveryOptions, deliveryOptions } from "../../src/events/options.js";
+import type { EventOutbox } from "../../src/events/ports.js";
 import { webhookBody, webhookSignature } from "../../src/events/webhook.js";
 import { type RunningServer, startServer } from "../../src/server.js";
-import type { EventStore } from "../../src/store/event-store.js";
 import type { System } from "../../src/system.js";
 import { load, redeem } from "../support/core-harness.js";
 import { testDatabases } from "../support/databases.js";
 import { OPERATOR_TOKEN } from "../support/server.js";
 import { baseWorld, NOW, order, product } from "../support/world.js";
-import { fastDeliveryEnv, Receiver, sleep, waitFor, withEnv } from "./support.js";
+import { fastDelivery, Receiver, sleep, waitFor } from "./support.js";
+
+/** The relay's options from an environment, as the server reads them (config.ts). */
+const deliveryOptionsFromEnv = (env: NodeJS.ProcessEnv, natsUrl: string | undefined) =>
+  deliveryOptions(configFromEnv({ ...env, ...(natsUrl ? { NATS_URL: natsUrl } : {}) }));
 
 describe("backoff and options", () => {
   const o = { baseMs: 1000, factor: 2, maxMs: 3_600_000, jitter: 0.5 };
@@ -108,7 +112,7 @@ describe("a relay whose database fails", () => {
       claimDeliveries: async () => {
         throw failing;
       },
-    } as unknown as EventStore;
+    } as unknown as EventOutbox;
     const options: DeliveryOptions = { ...deliveryOptionsFromEnv({}, undefined), pollMs: 5 };
     const log = {
       debug: () => undefined,
@@ -188,8 +192,9 @@ describe(`with NATS unreachable on ${database.name}`, () => {
       natsUrl: "nats://127.0.0.1:1",
       webhookAllowLoopback: true,
     };
-    server = await withEnv(fastDeliveryEnv(), () =>
-      startServer(config, { memory: true, logLevel: "silent", system }),
+    server = await startServer(
+      { ...config, ...fastDelivery() },
+      { memory: true, logLevel: "silent", system },
     );
   });
   afterAll(async () => {

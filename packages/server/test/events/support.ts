@@ -6,6 +6,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Config } from "../../src/config.js";
 
 export interface Receipt {
   /** When it arrived (ms). */
@@ -149,31 +150,14 @@ export async function waitFor<T>(
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Environment for short, test-sized delivery timings. */
-export function fastDeliveryEnv(overrides: Record<string, string> = {}): Record<string, string> {
+/** Short, test-sized delivery timings, as configuration overrides. */
+export function fastDelivery(overrides: Partial<Config> = {}): Partial<Config> {
   return {
-    FULFILL_WEBHOOK_POLL_MS: "25",
-    FULFILL_WEBHOOK_BASE_MS: "40",
-    FULFILL_WEBHOOK_MAX_MS: "200",
-    FULFILL_WEBHOOK_GIVE_UP_MS: String(60 * 60 * 1000),
-    FULFILL_WEBHOOK_TIMEOUT_MS: "2000",
+    webhookPollMs: 25,
+    webhookBaseMs: 40,
+    webhookMaxMs: 200,
+    webhookGiveUpMs: 60 * 60 * 1000,
+    webhookTimeoutMs: 2000,
     ...overrides,
   };
-}
-
-/** Runs `fn` with these environment variables set (the relay reads its options at install time). */
-export async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
 }

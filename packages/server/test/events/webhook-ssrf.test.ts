@@ -7,7 +7,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliveryOptionsFromEnv } from "../../src/events/options.js";
+import { configFromEnv } from "../../src/config.js";
+import { deliveryOptions } from "../../src/events/options.js";
 import { EventRelay } from "../../src/events/relay.js";
 import {
   type Connect,
@@ -281,7 +282,7 @@ describe(`the relay records a refused send as a failed attempt, logged without t
       store: new EventStore(system.database.db),
       secrets: system.secrets,
       realClock: { nowMs: () => Date.now() },
-      options: { ...deliveryOptionsFromEnv({}, undefined), baseMs: 60_000 },
+      options: { ...deliveryOptions(configFromEnv({})), baseMs: 60_000 },
       log: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
       transport: {
         allowLoopback: true,

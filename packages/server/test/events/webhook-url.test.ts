@@ -14,7 +14,7 @@ import { redeem } from "../support/core-harness.js";
 import { testDatabases } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { baseWorld, NOW, order, product } from "../support/world.js";
-import { fastDeliveryEnv, Receiver, sleep, waitFor, withEnv } from "./support.js";
+import { fastDelivery, Receiver, sleep, waitFor } from "./support.js";
 
 const REFUSED_ALWAYS = [
   "http://hooks.example/in",
@@ -161,7 +161,7 @@ for (const database of testDatabases()) {
     let t: TestServer;
     beforeAll(async () => {
       await receiver.start();
-      t = await withEnv(fastDeliveryEnv(), () => startTestServer(database, { webhookAllowLoopback: false }));
+      t = await startTestServer(database, fastDelivery({ webhookAllowLoopback: false }));
       const world = baseWorld();
       world.apps = Object.keys(FORMS).map((ck) => app(ck, null));
       const [main] = world.merchants ?? [];

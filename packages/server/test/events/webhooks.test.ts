@@ -12,7 +12,7 @@ import { redeem } from "../support/core-harness.js";
 import { testDatabases } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { type BuiltOrder, baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../support/world.js";
-import { fastDeliveryEnv, type Receipt, Receiver, sleep, waitFor, withEnv } from "./support.js";
+import { fastDelivery, type Receipt, Receiver, sleep, waitFor } from "./support.js";
 
 const P = "7200000000000000301";
 const SECRETS: Record<string, string> = {
@@ -107,7 +107,7 @@ for (const database of testDatabases()) {
 
     beforeAll(async () => {
       await receiver.start();
-      t = await withEnv(fastDeliveryEnv(), () => startTestServer(database));
+      t = await startTestServer(database, fastDelivery());
       expect((await t.world(webhookWorld(receiver, [signed, ...outage, ordered, bystander]))).status).toBe(
         200,
       );
@@ -406,10 +406,7 @@ for (const database of testDatabases()) {
 
     beforeAll(async () => {
       await receiver.start();
-      t = await withEnv(
-        fastDeliveryEnv({ FULFILL_WEBHOOK_GIVE_UP_MS: "1000", FULFILL_WEBHOOK_MAX_MS: "100" }),
-        () => startTestServer(database),
-      );
+      t = await startTestServer(database, fastDelivery({ webhookGiveUpMs: 1000, webhookMaxMs: 100 }));
       const world = webhookWorld(receiver, [doomed]);
       world.apps = world.apps?.filter((a) => a.client_key !== "ck_second");
       const merchant = world.merchants?.[0];

@@ -60,12 +60,10 @@ for (const database of testDatabases()) {
     let t: TestServer;
     let token: string;
     let receiver: Awaited<ReturnType<typeof startReceiver>>;
-    const saved = process.env.FULFILL_WEBHOOK_POLL_MS;
 
     beforeAll(async () => {
-      process.env.FULFILL_WEBHOOK_POLL_MS = "50";
       receiver = await startReceiver("cs_demo");
-      t = await startTestServer(database, { cancelWindowSeconds: 3600 });
+      t = await startTestServer(database, { cancelWindowSeconds: 3600, webhookPollMs: 50 });
       const world = baseWorld();
       world.apps = [
         { client_key: "ck_demo", client_secret: "cs_demo", name: "Demo POS", webhook_url: receiver.url },
@@ -76,8 +74,6 @@ for (const database of testDatabases()) {
       token = await t.token();
     });
     afterAll(async () => {
-      if (saved === undefined) delete process.env.FULFILL_WEBHOOK_POLL_MS;
-      else process.env.FULFILL_WEBHOOK_POLL_MS = saved;
       await t?.close();
       await new Promise((r) => receiver?.server.close(r));
     });

@@ -7,18 +7,28 @@
  *   and NATS publication.
  * Times are Unix seconds of the real clock, except `create_time` (the event's own, business clock).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { Type } from "typebox";
-import { genericReply } from "../gateway/envelope.js";
-import type { HttpContext } from "../http/context.js";
-import { okEnvelope, operatorGuard } from "../http/operator.js";
-import { send } from "../http/send.js";
-import type { DeadLetter, DeliveryView, EventStore, EventView } from "../store/event-store.js";
+import type { FastifyInstance } from "fastify";
+import { type Static, Type } from "typebox";
+import { ok } from "../core/result.js";
+import type { DeadLetter, DeliveryView, EventView } from "../events/ports.js";
+import type { HttpContext } from "./context.js";
+import { operatorGuard } from "./operator.js";
+import { sendResult } from "./send.js";
 
 const IdParam = Type.String({ pattern: "^[1-9][0-9]{0,18}$" });
 const LimitParam = Type.String({ pattern: "^[1-9][0-9]{0,2}$" });
 const CursorParam = Type.String({ pattern: "^[1-9][0-9]{0,18}\\.[1-9][0-9]{0,18}$" });
 const ClientKeyParam = Type.String({ minLength: 1, maxLength: 64 });
+const DeadLetterQuery = Type.Object({
+  client_key: Type.Optional(ClientKeyParam),
+  shop_order_id: Type.Optional(IdParam),
+  merchant_id: Type.Optional(IdParam),
+  limit: Type.Optional(LimitParam),
+  cursor: Type.Optional(CursorParam),
+});
+const ReplayParams = Type.Object({ event_id: IdParam });
+const ReplayQuery = Type.Object({ client_key: Type.Optional(ClientKeyParam) });
+const EventsQuery = Type.Object({ shop_order_id: IdParam, limit: Type.Optional(LimitParam) });
 
 const seconds = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / 1000));
 
@@ -80,66 +90,33 @@ function eventView(e: EventView) {
   };
 }
 
-export function eventRoutes(
-  app: FastifyInstance,
-  ctx: HttpContext,
-  store: EventStore,
-  onReplay: () => void,
-): void {
+export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const onRequest = operatorGuard(ctx);
-  const invalid = (request: FastifyRequest, reply: FastifyReply) =>
-    send(
-      request,
-      reply,
-      genericReply("invalid_params", request.id, request.validationError?.message.slice(0, 300)),
-      "validation",
-    );
 
   app.get(
     "/platform/webhooks/dead-letters",
     {
       onRequest,
-      attachValidation: true,
       schema: {
         tags: ["platform"],
         summary: "Webhook deliveries that gave up (dead letters), newest event first",
-        querystring: Type.Object({
-          client_key: Type.Optional(ClientKeyParam),
-          shop_order_id: Type.Optional(IdParam),
-          merchant_id: Type.Optional(IdParam),
-          limit: Type.Optional(LimitParam),
-          cursor: Type.Optional(CursorParam),
-        }),
+        querystring: DeadLetterQuery,
       },
     },
     async (request, reply) => {
-      if (request.validationError) return invalid(request, reply);
-      const q = request.query as {
-        client_key?: string;
-        shop_order_id?: string;
-        merchant_id?: string;
-        limit?: string;
-        cursor?: string;
-      };
-      const limit = Math.min(100, Number(q.limit ?? 50));
-      const [eventId, appId] = q.cursor ? q.cursor.split(".") : [];
-      const rows = await store.deadLetters({
+      const q = request.query as Static<typeof DeadLetterQuery>;
+      const page = await ctx.events.deadLetters({
         clientKey: q.client_key,
         shopOrderId: q.shop_order_id,
         merchantId: q.merchant_id,
-        after: eventId && appId ? { eventId, appId } : undefined,
-        limit: limit + 1,
+        limit: q.limit === undefined ? undefined : Number(q.limit),
+        cursor: q.cursor,
       });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      const hasMore = rows.length > limit;
-      return reply.send(
-        okEnvelope(request, {
-          dead_letters: page.map(deadLetterView),
-          has_more: hasMore,
-          cursor: hasMore && last ? `${last.eventId}.${last.appId}` : "",
-        }),
-      );
+      return sendResult(request, reply, ok(page), (p) => ({
+        dead_letters: p.deadLetters.map(deadLetterView),
+        has_more: p.hasMore,
+        cursor: p.cursor,
+      }));
     },
   );
 
@@ -147,38 +124,20 @@ export function eventRoutes(
     "/platform/webhooks/dead-letters/:event_id/replay",
     {
       onRequest,
-      attachValidation: true,
+      config: { logName: "platform.webhook_replay" },
       schema: {
         tags: ["platform"],
         summary:
           "Replay a dead-lettered event (to every app it died for, or one client_key) with a fresh attempt budget",
-        params: Type.Object({ event_id: IdParam }),
-        querystring: Type.Object({ client_key: Type.Optional(ClientKeyParam) }),
+        params: ReplayParams,
+        querystring: ReplayQuery,
       },
     },
     async (request, reply) => {
-      if (request.validationError) return invalid(request, reply);
-      const { event_id } = request.params as { event_id: string };
-      const { client_key } = request.query as { client_key?: string };
-      const replayed = await store.replay(event_id, client_key ?? null, ctx.system.realClock.nowMs());
-      if (replayed.length === 0) {
-        return send(
-          request,
-          reply,
-          genericReply("not_found", request.id, "no dead-lettered delivery of this event"),
-          "no dead letter",
-        );
-      }
-      request.outcome = {
-        endpoint: "platform.webhook_replay",
-        row: "OK",
-        cause: null,
-        appId: null,
-        merchantId: null,
-        redeemId: null,
-      };
-      onReplay();
-      return reply.send(okEnvelope(request, { event_id, replayed }));
+      const { event_id } = request.params as Static<typeof ReplayParams>;
+      const { client_key } = request.query as Static<typeof ReplayQuery>;
+      const replayed = await ctx.events.replay(event_id, client_key ?? null);
+      return sendResult(request, reply, replayed, (keys) => ({ event_id, replayed: keys }));
     },
   );
 
@@ -186,20 +145,20 @@ export function eventRoutes(
     "/platform/events",
     {
       onRequest,
-      attachValidation: true,
       schema: {
         tags: ["platform"],
         summary: "Support: the events of a shop order, their webhook deliveries and NATS publication",
-        querystring: Type.Object({ shop_order_id: IdParam, limit: Type.Optional(LimitParam) }),
+        querystring: EventsQuery,
       },
     },
     async (request, reply) => {
-      if (request.validationError) return invalid(request, reply);
-      const q = request.query as { shop_order_id: string; limit?: string };
-      const events = await store.eventsOfShopOrder(q.shop_order_id, Math.min(200, Number(q.limit ?? 200)));
-      return reply.send(
-        okEnvelope(request, { shop_order_id: q.shop_order_id, events: events.map(eventView) }),
-      );
+      const q = request.query as Static<typeof EventsQuery>;
+      const limit = q.limit === undefined ? undefined : Number(q.limit);
+      const events = await ctx.events.eventsOfShopOrder(q.shop_order_id, limit);
+      return sendResult(request, reply, ok(events), (list) => ({
+        shop_order_id: q.shop_order_id,
+        events: list.map(eventView),
+      }));
     },
   );
 }

@@ -1,23 +1,22 @@
 /**
- * POS devices: one-time pairing codes for one shop, exchanged for a device token; the POS
- * itself served at /pos/. Installed into the HTTP app by server.ts.
+ * POS devices in the HTTP app: the operator's device routes, the POS's own, the POS itself
+ * served at /pos/, and the hourly forgetting of pairing codes a day past expiry.
  */
 import type { FastifyInstance } from "fastify";
-import type { HttpContext } from "../http/context.js";
-import { DeviceStore } from "../store/device-store.js";
+import type { HttpContext } from "./context.js";
+import { deviceRoutes } from "./device-routes.js";
+import { posRoutes } from "./pos-routes.js";
 import { installPosStatic, posDistDir } from "./pos-static.js";
-import { deviceRoutes } from "./routes.js";
 
 export async function installDevices(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   deviceRoutes(app, ctx);
+  posRoutes(app, ctx);
   const { built } = await installPosStatic(app, posDistDir(ctx.config.posDir));
   if (!built)
     app.log.warn("the POS app is not built: /pos/ answers 503 (run `npm run build -w @fulfill/pos`)");
 
-  // Housekeeping: forget pairing codes a day after they expired.
-  const devices = new DeviceStore(ctx.system.database.db);
   const timer = setInterval(() => {
-    devices.purgePairingCodes(ctx.system.clock.now() - 86_400).catch(() => undefined);
+    ctx.devices.purgeExpiredPairingCodes().catch(() => undefined);
   }, 3600 * 1000);
   timer.unref();
   app.addHook("onClose", async () => clearInterval(timer));
