@@ -6,17 +6,18 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testDatabases } from "../../server/test/support/databases.js";
-import { REDEEM, startTestServer, type TestServer } from "../../server/test/support/server.js";
-import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../../server/test/support/world.js";
-import { createClient, type FulfillClient } from "../src/index.js";
+import { REDEEM, type TestServer } from "../../server/test/support/server.js";
+import { baseWorld, MERCHANT, order, product, SHOP_1 } from "../../server/test/support/world.js";
+import type { FulfillClient } from "../src/index.js";
 import { idempotencyKeys, type RedeemBody } from "../src/wire/index.js";
-import { type RecordingProxy, startProxy } from "./support/proxy.js";
+import { closeHarness, freshTest, type Harness, startHarness } from "./support/harness.js";
+import type { RecordingProxy } from "./support/proxy.js";
 
 const P = "7200000000000000311";
 const waiting = (n: number) =>
   order({ productId: P, items: Array.from({ length: n }, () => ({ status: "WAIT_FULFILL" as const })) });
 
-const body = (codes: string[], over: Partial<RedeemBody> = {}): RedeemBody => ({
+const body = (codes: string[], over: Partial<RedeemBody> = {}): RedeemBody & Record<string, unknown> => ({
   merchant_id: MERCHANT,
   third_shop_id: SHOP_1,
   shop_order_id: "1000000000000000001",
@@ -47,36 +48,20 @@ describe("idempotencyKeys", () => {
 for (const database of testDatabases()) {
   describe(`The Idempotency-Key rule against a real server on ${database.name}`, () => {
     const orders = { retried: waiting(2), shrunk: waiting(2), reused: waiting(2) };
+    const world = baseWorld();
+    world.products = [product(P)];
+    world.orders = Object.values(orders).map((o) => o.order);
+    let h: Harness;
     let t: TestServer;
     let proxy: RecordingProxy;
     let client: FulfillClient;
 
     beforeAll(async () => {
-      t = await startTestServer(database);
-      const world = baseWorld();
-      world.products = [product(P)];
-      world.orders = Object.values(orders).map((o) => o.order);
-      expect((await t.world(world)).status).toBe(200);
-      proxy = await startProxy(t.url);
-      client = createClient({
-        baseUrl: proxy.url,
-        clientKey: "ck_demo",
-        clientSecret: "cs_demo",
-        merchantId: MERCHANT,
-        baseDelayMs: 5,
-        maxDelayMs: 20,
-      });
+      h = await startHarness(database, world);
+      ({ t, proxy, client } = h);
     });
-    afterAll(async () => {
-      await proxy?.close();
-      await t?.close();
-    });
-    beforeEach(async () => {
-      await t.clearFaults();
-      await t.clock(NOW);
-      await client.accessToken();
-      proxy.reset();
-    });
+    afterAll(() => closeHarness(h));
+    beforeEach(() => freshTest(h));
 
     const redeemHits = () =>
       proxy.hits
