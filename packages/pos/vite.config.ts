@@ -37,6 +37,10 @@ export default defineConfig({
   base: "/pos/",
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
   plugins: [precompress()],
+  // The SDK's wire module from its sources, so the POS builds before (and without) the SDK's dist.
+  resolve: {
+    alias: { "@fulfill/sdk/wire": resolve(import.meta.dirname, "../sdk/src/wire/index.ts") },
+  },
   // `npm run dev -w @fulfill/pos`: the app with hot reload, the API from a server on :8080.
   server: {
     proxy: {

@@ -3,7 +3,7 @@
  * scripts. Exit codes: 0 success, 2 usage error, 3 contract error, 4 transport error.
  *
  * The SaaS commands (token, lookup, redeem, cancel, records) go through `@fulfill/sdk`, with its
- * handling policy (retry, 429 waits, recheck and reconcile with the same Idempotency-Key); the
+ * handling policy (retry, 429 waits, recheck and reconcile under the Idempotency-Key rule); the
  * operator commands (load, qr, logs) use the small helper in client.ts.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -196,7 +196,7 @@ program
   .option("--locale <locale>", "locale", "en-US")
   .option(
     "--idempotency-key <key>",
-    "Idempotency-Key, kept across retries and rechecks (default: a new UUID); reuse it to repeat a redeem safely",
+    "Idempotency-Key of the first body, kept while the body is unchanged (default: a new UUID); reuse it to repeat a redeem safely",
   )
   .action(
     async (o: { shop: string; order: string; code: string[]; locale: string; idempotencyKey?: string }) => {

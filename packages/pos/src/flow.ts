@@ -1,19 +1,20 @@
 /**
  * The counter's logic, apart from the screens: which codes can be redeemed here, a lookup that
- * retries what the catalogue says to retry, and a redeem that never redeems twice: one
- * Idempotency-Key kept across its retries, and after a lost reply or a transient answer the
- * lookup is run again and the result reconciled with what the server actually did.
+ * retries what the catalogue says to retry, and a redeem that never redeems twice. Reading
+ * answers, reconciling and the Idempotency-Key rule are `@fulfill/sdk/wire`'s (the SDK's too);
+ * the pacing and what the screens see are the counter's own.
  */
-import type { Api, CodeItem, Failure, LookupData } from "./api.js";
-
-export const STATUS = {
-  INIT: 0,
-  WAIT_FULFILL: 100,
-  FINISH: 400,
-  AFTER_SALE_PROCESSING: 500,
-  AFTER_SALE_SUCCESS: 501,
-} as const;
-export const SOURCE_SAAS = 2;
+import {
+  type Answer,
+  type CodeItem,
+  type Failure,
+  idempotencyKeys,
+  isTransient,
+  type LookupData,
+  RedemptionStatus,
+  reconcile,
+} from "@fulfill/sdk/wire";
+import type { Api } from "./api.js";
 
 export interface Shop {
   readonly merchantId: string;
@@ -37,13 +38,13 @@ export type ItemState =
 /** What the counter can do with a code now. Lookups only list codes usable at this shop. */
 export function itemState(item: CodeItem, shop: Shop): ItemState {
   switch (item.redemption_status) {
-    case STATUS.FINISH:
+    case RedemptionStatus.FINISH:
       return item.redeemed_third_shop_id === shop.thirdShopId ? "used_here" : "used_elsewhere";
-    case STATUS.AFTER_SALE_PROCESSING:
+    case RedemptionStatus.AFTER_SALE_PROCESSING:
       return "refund_in_progress";
-    case STATUS.AFTER_SALE_SUCCESS:
+    case RedemptionStatus.AFTER_SALE_SUCCESS:
       return "refunded";
-    case STATUS.WAIT_FULFILL: {
+    case RedemptionStatus.WAIT_FULFILL: {
       const now = shop.now();
       const { start_time, end_time } = item.code_can_use_time;
       if (end_time > 0 && now >= end_time) return "expired";
@@ -72,15 +73,14 @@ export const defaultPacing: Pacing = {
 };
 
 function waitFor(failure: Failure, attempt: number, pacing: Pacing): number {
-  if (failure.kind === "busy") return failure.retryAfter * 1000;
+  // Retry-After, within 1 to 30 s: a counter does not stand still longer.
+  if (failure.kind === "busy") return Math.min(Math.max(failure.retryAfterMs, 1000), 30_000);
   return pacing.backoffMs[Math.min(attempt, pacing.backoffMs.length - 1)] ?? 1000;
 }
 
 export type LookupInput = { kind: "codes"; codes: string[] } | { kind: "qr"; qr: string };
 
-export type LookupResult =
-  | { ok: true; data: LookupData; logId: string | null }
-  | { ok: false; failure: Failure };
+export type LookupResult = Answer<LookupData>;
 
 /**
  * get_code_item_list, retried in place while the answer is transient (handling `retry`, a 429,
@@ -93,22 +93,17 @@ export async function lookup(
   pacing: Pacing = defaultPacing,
 ): Promise<LookupResult> {
   const body = {
-    merchant_id: shop.merchantId,
-    third_shop_id: shop.thirdShopId,
-    locale: shop.locale,
+    ...shopOf(shop),
     ...(input.kind === "codes" ? { code_list: input.codes } : { qr_info: input.qr }),
   };
-  let last: Failure = { kind: "network", timedOut: false };
-  for (let attempt = 0; attempt < pacing.attempts; attempt++) {
-    if (attempt > 0) await pacing.sleep(waitFor(last, attempt - 1, pacing));
-    const r = await api.lookup(body);
-    if (r.ok) return r;
-    last = r.failure;
-    const again =
-      last.kind === "network" || last.kind === "busy" || (last.kind === "row" && last.handling === "retry");
-    if (!again) break;
+  let answer = await api.lookup(body);
+  for (let attempt = 1; attempt < pacing.attempts; attempt++) {
+    // No answer and a 429 are `retry` too; an unauthorized device is `none`.
+    if (answer.ok || answer.failure.handling !== "retry") break;
+    await pacing.sleep(waitFor(answer.failure, attempt - 1, pacing));
+    answer = await api.lookup(body);
   }
-  return { ok: false, failure: last };
+  return answer;
 }
 
 export interface RedeemedCode {
@@ -131,26 +126,13 @@ export interface RedeemRequest {
   readonly items: readonly CodeItem[];
 }
 
-export function newIdempotencyKey(): string {
-  const c = globalThis.crypto;
-  if (typeof c?.randomUUID === "function") return `pos-${c.randomUUID()}`;
-  const bytes = new Uint8Array(16);
-  c.getRandomValues(bytes);
-  return `pos-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
-const finishedHere = (item: CodeItem, shop: Shop) =>
-  item.redemption_status === STATUS.FINISH &&
-  item.redeemed_third_shop_id === shop.thirdShopId &&
-  (item.redemption_source ?? SOURCE_SAAS) === SOURCE_SAAS &&
-  typeof item.redeem_id === "string";
-
 /**
- * Redeems the selected codes. The request keeps one Idempotency-Key across its retries, so a
- * retry after a lost reply can never redeem twice. After a transient answer or no answer it
- * re-runs the lookup: the codes now FINISH at this shop through the SaaS are redeemed (shown
- * with the redeem_id and redeem_time the lookup gives); what is still redeemable is tried
- * again; when nothing is left to try, the outcome says why.
+ * Redeems the selected codes, never twice. Its Idempotency-Key follows the wire module's rule:
+ * the same key while the body is unchanged (a retry after a lost reply is answered by the
+ * server's replay), a new key when the pending codes change. After a transient answer or no
+ * answer it re-runs the lookup and acts on the wire module's reconcile verdict: codes FINISH at
+ * this shop through the SaaS are redeemed (shown with the redeem_id and redeem_time the lookup
+ * gives), what is still redeemable is tried again, and a code that is neither ends the redeem.
  */
 export async function redeem(
   api: Api,
@@ -161,31 +143,25 @@ export async function redeem(
 ): Promise<RedeemOutcome> {
   let pending = [...request.items];
   const redeemed: RedeemedCode[] = [];
-  let key = newIdempotencyKey();
+  const keys = idempotencyKeys({ prefix: "pos-" });
   let reconciled = false;
-  let last: Failure = { kind: "network", timedOut: false };
+  let last: Failure | null = null;
   let lastItems: CodeItem[] | null = null;
 
   for (let attempt = 0; attempt < pacing.attempts; attempt++) {
-    const r = await api.redeem(
-      {
-        merchant_id: shop.merchantId,
-        third_shop_id: shop.thirdShopId,
-        shop_order_id: request.shopOrderId,
-        code_list: pending.map((i) => i.code),
-        locale: shop.locale,
-      },
-      key,
-    );
+    const codes = pending.map((i) => i.code);
+    const body = {
+      merchant_id: shop.merchantId,
+      third_shop_id: shop.thirdShopId,
+      shop_order_id: request.shopOrderId,
+      code_list: codes,
+      locale: shop.locale,
+    };
+    const r = await api.redeem(body, keys.keyFor(body));
     if (r.ok) {
       const redeemId = r.data.redeem_id;
       // The success answer has only the redeem_id; a quick lookup adds the redeem time.
-      const after = await api.lookup({
-        merchant_id: shop.merchantId,
-        third_shop_id: shop.thirdShopId,
-        locale: shop.locale,
-        code_list: pending.map((i) => i.code),
-      });
+      const after = await api.lookup({ ...shopOf(shop), code_list: codes });
       const fresh = after.ok
         ? new Map(after.data.code_list.map((i) => [i.code, i]))
         : new Map<string, CodeItem>();
@@ -200,12 +176,12 @@ export async function redeem(
       return { kind: "redeemed", redeemed, reconciled, logId: r.logId };
     }
     last = r.failure;
-    if (last.kind === "unauthorized" || !isRetryable(last)) break;
+    if (!isTransient(last)) break;
 
     // No answer, or a transient one: ask the server what is true now.
     onRecheck();
     await pacing.sleep(waitFor(last, attempt, pacing));
-    const check = await lookup(api, shop, { kind: "codes", codes: pending.map((i) => i.code) }, pacing);
+    const check = await lookup(api, shop, { kind: "codes", codes }, pacing);
     if (!check.ok) {
       if (check.failure.kind === "unauthorized") {
         last = check.failure;
@@ -215,35 +191,33 @@ export async function redeem(
       continue;
     }
     lastItems = check.data.code_list;
-    const now = new Map(check.data.code_list.map((i) => [i.code, i]));
-    const stillPending: CodeItem[] = [];
-    for (const item of pending) {
-      const current = now.get(item.code);
-      if (current && finishedHere(current, shop)) {
-        redeemed.push({
-          item: current,
-          redeemId: current.redeem_id as string,
-          redeemTime: current.redeem_time ?? null,
-        });
-        reconciled = true;
-      } else if (current && isRedeemable(current, shop)) {
-        stillPending.push(current);
-      }
+    const state = reconcile(
+      { thirdShopId: shop.thirdShopId, shopOrderId: request.shopOrderId, codes },
+      check.data,
+    );
+    for (const item of state.redeemed) {
+      redeemed.push({ item, redeemId: item.redeem_id as string, redeemTime: item.redeem_time ?? null });
+      reconciled = true;
     }
-    if (stillPending.length === 0) {
-      if (redeemed.length === request.items.length)
-        return { kind: "redeemed", redeemed, reconciled, logId: null };
-      break;
-    }
-    // A different set of codes is a different request: it needs a key of its own.
-    if (stillPending.length !== pending.length) key = newIdempotencyKey();
-    pending = stillPending;
+    if (state.verdict === "redeemed") return { kind: "redeemed", redeemed, reconciled, logId: null };
+    if (state.verdict === "blocked") break;
+    pending = state.redeemable;
   }
-  return { kind: "failed", failure: last, items: lastItems, redeemed };
+  return { kind: "failed", failure: last ?? NO_ANSWER, items: lastItems, redeemed };
 }
 
-/** Transient for a redeem: retried after a recheck. `rescan`/`refresh_qr` never come from redeem. */
-function isRetryable(f: Failure): boolean {
-  if (f.kind === "network" || f.kind === "busy") return true;
-  return f.kind === "row" && (f.handling === "retry" || f.handling === "recheck");
-}
+const shopOf = (shop: Shop) => ({
+  merchant_id: shop.merchantId,
+  third_shop_id: shop.thirdShopId,
+  locale: shop.locale,
+});
+
+const NO_ANSWER: Failure = {
+  kind: "network",
+  handling: "recheck",
+  message: "TransportFailed",
+  description: "no attempt was made",
+  timedOut: false,
+  httpStatus: 0,
+  logId: null,
+};

@@ -42,6 +42,8 @@ const cut = order({ productId: P, items: [{ status: "WAIT_FULFILL" }, { status: 
 const elsewhere = order({ productId: P_SHOP2, items: [{ status: "WAIT_FULFILL" }] });
 const refunding = order({ productId: P, items: [{ status: "AFTER_SALE_PROCESSING" }] });
 const morning = order({ productId: P_MORNING, items: [{ status: "WAIT_FULFILL" }] });
+const retried = order({ productId: P, items: [{ status: "WAIT_FULFILL" }] });
+const shrunk = order({ productId: P, items: [{ status: "WAIT_FULFILL" }, { status: "WAIT_FULFILL" }] });
 
 const database = testDatabases()[0];
 
@@ -74,7 +76,16 @@ run("POS in the browser", () => {
         holidays_unavailable: true,
       }),
     ];
-    world.orders = [typed.order, scanned.order, cut.order, elsewhere.order, refunding.order, morning.order];
+    world.orders = [
+      typed.order,
+      scanned.order,
+      cut.order,
+      elsewhere.order,
+      refunding.order,
+      morning.order,
+      retried.order,
+      shrunk.order,
+    ];
     const loaded = await t.world(world);
     expect(loaded.status, loaded.text).toBe(200);
     await t.clock(T);
@@ -355,6 +366,78 @@ run("POS in the browser", () => {
       await shot(page, "18-preview-not-usable-now");
     } finally {
       await context.close();
+    }
+  });
+
+  // The Idempotency-Key rule of @fulfill/sdk/wire, as the POS follows it.
+  it("a retry of the same body carries the same Idempotency-Key", async () => {
+    const proxy: CuttingProxy = await startCuttingProxy(t.url);
+    proxy.cutRedeems = false;
+    const { context, page } = await newContext({ mode: "type" });
+    try {
+      await pair(page, proxy.url);
+      const code = retried.built.codes[0] as string;
+      await typeCode(page, code);
+      await page.getByRole("button", { name: "Look up" }).click();
+      await page.locator('[data-screen="preview"]').waitFor();
+      // The first redeem answers a transient row (recheck); the lookup shows the code still redeemable.
+      expect((await t.fault("redeem.voucher_read", 1, MERCHANT)).status).toBe(200);
+      await page.getByTestId("redeem").click();
+      const result = page.locator('[data-screen="result"]');
+      await result.waitFor({ timeout: 20_000 });
+      expect(await result.getAttribute("data-outcome")).toBe("redeemed");
+      expect(proxy.sent.map((r) => r.codes)).toEqual([[code], [code]]);
+      expect(proxy.sent[0]?.idempotencyKey).toMatch(/^pos-/);
+      expect(proxy.sent[1]?.idempotencyKey).toBe(proxy.sent[0]?.idempotencyKey);
+      expect(await redemptionsOf([code])).toHaveLength(1);
+    } finally {
+      await t.clearFaults();
+      await context.close();
+      await proxy.close();
+    }
+  });
+
+  it("when the pending codes change, the smaller body goes with a new Idempotency-Key", async () => {
+    const proxy: CuttingProxy = await startCuttingProxy(t.url);
+    proxy.cutRedeems = false;
+    // A camera that shows this order's QR: the preview lists both codes.
+    const shrunkVideo = join(tmpdir(), `pos-fake-camera-shrunk-${process.pid}.y4m`);
+    writeQrVideo(shrunkVideo, await t.qr(shrunk.built.shopOrderId, 3600));
+    const scanner = await launchBrowser(shrunkVideo);
+    const context = await scanner.newContext({ viewport: { width: 412, height: 860 }, locale: "en-US" });
+    await context.addInitScript(() => localStorage.setItem("pos.mode", "scan"));
+    const page = await context.newPage();
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    try {
+      await pair(page, proxy.url);
+      const preview = page.locator('[data-screen="preview"]');
+      await preview.waitFor({ timeout: 20_000 });
+      await expect.poll(() => preview.locator(".item.can").count()).toBe(2);
+      const [one, two] = shrunk.built.codes as [string, string];
+      // Another counter of this shop redeems the first code between the preview and the tap.
+      const other = await t.redeem(await t.token(), {
+        merchant_id: MERCHANT,
+        third_shop_id: SHOP_1,
+        shop_order_id: shrunk.built.shopOrderId,
+        code_list: [one],
+        locale: "en-US",
+      });
+      expect(other.status, other.text).toBe(200);
+      await page.getByTestId("redeem").click();
+      const result = page.locator('[data-screen="result"]');
+      await result.waitFor({ timeout: 20_000 });
+      expect(await result.getAttribute("data-outcome")).toBe("redeemed");
+      expect(await result.getAttribute("data-reconciled")).toBe("yes");
+      expect(proxy.sent.map((r) => r.codes)).toEqual([[one, two], [two]]);
+      expect(proxy.sent[1]?.idempotencyKey).not.toBe(proxy.sent[0]?.idempotencyKey);
+      const rows = await redemptionsOf([one, two]);
+      expect(rows.map((r) => r.codes)).toEqual(expect.arrayContaining([[one], [two]]));
+      expect(rows).toHaveLength(2);
+    } finally {
+      await context.close();
+      await scanner.close();
+      await proxy.close();
+      rmSync(shrunkVideo, { force: true });
     }
   });
 });

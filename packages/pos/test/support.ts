@@ -110,6 +110,8 @@ export interface CuttingProxy {
   readonly url: string;
   /** Redeem requests seen (each forwarded to the server, whose answer was then withheld). */
   readonly redeems: { idempotencyKey: string | undefined; serverStatus: number; serverBody: string }[];
+  /** Every redeem request the browser sent, cut or not: its key and its codes, in order. */
+  readonly sent: { idempotencyKey: string | undefined; codes: string[] }[];
   cutRedeems: boolean;
   close(): Promise<void>;
 }
@@ -122,6 +124,7 @@ export interface CuttingProxy {
 export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
   const upstream = new URL(target);
   const redeems: CuttingProxy["redeems"] = [];
+  const sent: CuttingProxy["sent"] = [];
   const proxy: { cutRedeems: boolean } = { cutRedeems: true };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -129,10 +132,13 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
     req.on("end", () => {
       const body = Buffer.concat(chunks);
       const headers = { ...req.headers, host: upstream.host };
-      const cut =
-        proxy.cutRedeems &&
-        req.method === "POST" &&
-        (req.url ?? "").startsWith("/v2/localservice/saas/fulfill/redeem_code/");
+      const isRedeem =
+        req.method === "POST" && (req.url ?? "").startsWith("/v2/localservice/saas/fulfill/redeem_code/");
+      if (isRedeem) {
+        const codes = (JSON.parse(body.toString("utf8")) as { code_list: string[] }).code_list;
+        sent.push({ idempotencyKey: req.headers["idempotency-key"] as string | undefined, codes });
+      }
+      const cut = proxy.cutRedeems && isRedeem;
       const out = httpRequest(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
         (answer: IncomingMessage) => {
@@ -166,6 +172,7 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     redeems,
+    sent,
     get cutRedeems() {
       return proxy.cutRedeems;
     },

@@ -1,5 +1,5 @@
 /**
- * Generates src/catalogue.generated.ts from the server's one error catalogue
+ * Generates src/wire/catalogue.generated.ts from the server's one error catalogue
  * (packages/server/src/domain/catalogue.ts), so the SDK never hand-copies a code, message or
  * handling. Run after the catalogue changes:
  *
@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CATALOGUE } from "../../server/src/domain/catalogue.js";
 
-export const GENERATED_PATH = fileURLToPath(new URL("../src/catalogue.generated.ts", import.meta.url));
+export const GENERATED_PATH = fileURLToPath(new URL("../src/wire/catalogue.generated.ts", import.meta.url));
 
 /** The fields the SDK keeps of each row (the sandbox fault point is the server's business). */
 export function catalogueRows() {

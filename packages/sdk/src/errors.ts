@@ -2,10 +2,12 @@
  * Typed errors. Every error the SDK throws for an answer of the server is a `TtlsError` carrying
  * the catalogue row, code, message, log id and handling; its class says what to do about it.
  */
-import type { Handling } from "./catalogue.generated.js";
-import type { CodeItem } from "./types.js";
+import type { Failure } from "./wire/answer.js";
+import type { Handling } from "./wire/catalogue.generated.js";
+import type { Endpoint } from "./wire/paths.js";
+import type { CodeItem } from "./wire/types.js";
 
-export type Endpoint = "token" | "query" | "redeem" | "cancel" | "records";
+export type { Endpoint } from "./wire/paths.js";
 
 export interface TtlsErrorInit {
   /** The catalogue row (`G13`, `R18`, …), or null for a generic or transport error. */
@@ -115,3 +117,28 @@ export const ERROR_CLASS_BY_HANDLING = {
   refresh_qr: RefreshQrError,
   none: FinalError,
 } as const;
+
+/** The error to throw for a failure the wire module classified. */
+export function errorOf(endpoint: Endpoint, failure: Failure): TtlsError {
+  if (failure.kind === "network") {
+    const { kind: _, handling, message, description, timedOut, httpStatus, logId, cause } = failure;
+    return new TransportError({
+      row: null,
+      code: "transport_error",
+      message,
+      description,
+      logId,
+      handling,
+      httpStatus,
+      data: {},
+      endpoint,
+      timedOut,
+      ...(cause !== undefined ? { cause } : {}),
+    });
+  }
+  const { row, code, message, description, logId, httpStatus, data, handling } = failure;
+  const init = { row, code, message, description, logId, httpStatus, data, handling, endpoint };
+  if (failure.kind === "busy") return new RateLimitedError({ ...init, retryAfterMs: failure.retryAfterMs });
+  if (failure.kind === "unauthorized") return new AuthError(init);
+  return new ERROR_CLASS_BY_HANDLING[handling](init);
+}

@@ -1,14 +1,9 @@
-/** One HTTP attempt: fetch with the caller's AbortSignal and a per-attempt timeout, lossless JSON. */
-import type { Handling } from "./catalogue.generated.js";
+/** One HTTP attempt for the Node client (the wire module's exchange, no answer thrown as a TransportError), and waits. */
 import { type Endpoint, TransportError } from "./errors.js";
-import { parseJson } from "./json.js";
+import { noAnswerHandling } from "./wire/answer.js";
+import { exchange, type JsonAnswer } from "./wire/exchange.js";
 
-export interface RawAnswer {
-  readonly status: number;
-  readonly headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of several shapes, read defensively
-  readonly json: any;
-}
+export type RawAnswer = JsonAnswer;
 
 export interface AttemptInit {
   readonly url: string;
@@ -20,106 +15,24 @@ export interface AttemptInit {
   readonly fetch: typeof fetch;
 }
 
-/** What a transport failure means for this endpoint: a redeem may have happened (recheck). */
-export function transportHandling(endpoint: Endpoint): Handling {
-  return endpoint === "redeem" ? "recheck" : "retry";
-}
-
-function transportError(
-  endpoint: Endpoint,
-  message: string,
-  description: string,
-  timedOut: boolean,
-  cause?: unknown,
-  httpStatus = 0,
-  logId: string | null = null,
-): TransportError {
-  return new TransportError({
-    row: null,
-    code: "transport_error",
-    message,
-    description,
-    logId,
-    handling: transportHandling(endpoint),
-    httpStatus,
-    data: {},
-    endpoint,
-    timedOut,
-    ...(cause !== undefined ? { cause } : {}),
-  });
-}
-
 /**
- * POSTs once. Resolves with any HTTP answer whose body is JSON; rejects with a TransportError when
- * no JSON answer arrived (connection refused or cut, timeout, a proxy's HTML page), or with the
- * signal's reason when the caller aborted.
+ * POSTs once. Resolves with any HTTP answer whose body is a JSON object; rejects with a
+ * TransportError when none arrived (connection refused or cut, timeout, a proxy's HTML page),
+ * or with the signal's reason when the caller aborted.
  */
 export async function postOnce(init: AttemptInit): Promise<RawAnswer> {
-  const { signal } = init;
-  signal?.throwIfAborted();
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error(`timed out after ${init.timeoutMs} ms`));
-  }, init.timeoutMs);
-  const onAbort = () => controller.abort(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    let res: Response;
-    let text: string;
-    try {
-      res = await init.fetch(init.url, {
-        method: "POST",
-        headers: init.headers,
-        body: init.body,
-        signal: controller.signal,
-      });
-      text = await res.text();
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      if (timedOut) {
-        throw transportError(
-          init.endpoint,
-          "TransportTimeout",
-          `no answer within ${init.timeoutMs} ms`,
-          true,
-          err,
-        );
-      }
-      const detail = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : "";
-      throw transportError(init.endpoint, "TransportFailed", `the connection failed: ${detail}`, false, err);
-    }
-    let json: unknown;
-    try {
-      json = parseJson(text);
-    } catch (err) {
-      throw transportError(
-        init.endpoint,
-        "TransportInvalidAnswer",
-        `HTTP ${res.status} with a body that is not JSON`,
-        false,
-        err,
-        res.status,
-        res.headers.get("x-tt-logid"),
-      );
-    }
-    if (json === null || typeof json !== "object") {
-      throw transportError(
-        init.endpoint,
-        "TransportInvalidAnswer",
-        `HTTP ${res.status} with a body that is not a JSON object`,
-        false,
-        undefined,
-        res.status,
-        res.headers.get("x-tt-logid"),
-      );
-    }
-    return { status: res.status, headers: res.headers, json };
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-  }
+  const { endpoint, ...rest } = init;
+  const answer = await exchange(rest);
+  if (answer.kind === "answer") return answer;
+  const { kind: _, ...none } = answer;
+  throw new TransportError({
+    ...none,
+    row: null,
+    code: "transport_error",
+    handling: noAnswerHandling(endpoint),
+    data: {},
+    endpoint,
+  });
 }
 
 /** Sleeps, or rejects with the signal's reason as soon as it aborts. */
@@ -159,13 +72,4 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefin
       },
     );
   });
-}
-
-/** `Retry-After` as milliseconds: delay-seconds or an HTTP date; `fallbackMs` when absent or unreadable. */
-export function retryAfterMs(header: string | null, fallbackMs: number, nowMs = Date.now()): number {
-  if (header === null || header.trim() === "") return fallbackMs;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? fallbackMs : Math.max(0, date - nowMs);
 }

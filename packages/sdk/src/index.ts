@@ -1,22 +1,6 @@
 /** @fulfill/sdk: a client for the TTLS-compatible fulfillment API (see README.md). */
-export { CATALOGUE, type CatalogueRow, findRow, type Handling } from "./catalogue.js";
-export {
-  type CallOptions,
-  type CancelParams,
-  type CancelResult,
-  type ClientOptions,
-  type CredentialsOptions,
-  createClient,
-  type FixedTokenOptions,
-  type FulfillClient,
-  type LookupParams,
-  type LookupResult,
-  PATHS,
-  type RecordsParams,
-  type RecordsResult,
-  type RedeemParams,
-  type RedeemResult,
-} from "./client.js";
+export type { CancelParams, CancelResult } from "./cancel.js";
+export { createClient, type FulfillClient } from "./client.js";
 export {
   AuthError,
   type Endpoint,
@@ -30,8 +14,13 @@ export {
   TtlsError,
   type TtlsErrorInit,
 } from "./errors.js";
-export { INT64_FIELDS, parseJson } from "./json.js";
-export { TOKEN_PATH } from "./tokens.js";
+export type { LookupParams, LookupResult } from "./lookup.js";
+export type { CallOptions, ClientOptions, CredentialsOptions, FixedTokenOptions } from "./options.js";
+export type { RecordsParams, RecordsResult } from "./records.js";
+export type { RedeemParams, RedeemResult } from "./redeem.js";
+export { CATALOGUE, type CatalogueRow, findRow, type Handling } from "./wire/catalogue.js";
+export { INT64_FIELDS, parseJson } from "./wire/json.js";
+export { PATHS, TOKEN_PATH } from "./wire/paths.js";
 export {
   type CodeCannotUseEntry,
   type CodeItem,
@@ -41,4 +30,4 @@ export {
   RedemptionStatus,
   type RedemptionStatusValue,
   type TokenPair,
-} from "./types.js";
+} from "./wire/types.js";

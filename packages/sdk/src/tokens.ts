@@ -4,9 +4,10 @@
  */
 import { AuthError } from "./errors.js";
 import { postOnce, raceSignal } from "./http.js";
-import type { TokenPair } from "./types.js";
+import { TOKEN_PATH } from "./wire/paths.js";
+import type { TokenPair } from "./wire/types.js";
 
-export const TOKEN_PATH = "/merchant/oauth/token/";
+export { TOKEN_PATH } from "./wire/paths.js";
 
 export interface TokenState {
   readonly accessToken: string;

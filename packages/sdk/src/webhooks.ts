@@ -4,7 +4,7 @@
  * stays browser-safe and never imports this file.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { RedemptionSourceValue } from "./types.js";
+import type { RedemptionSourceValue } from "./wire/types.js";
 
 /** The header's name as Node.js spells incoming headers (lower case). */
 export const SIGNATURE_HEADER = "tiktok-signature";

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { CATALOGUE as SERVER_CATALOGUE } from "../../server/src/domain/catalogue.js";
 import { catalogueRows, renderCatalogue } from "../scripts/generate-catalogue.js";
-import { CATALOGUE } from "../src/catalogue.generated.js";
 import { findRow, parseJson } from "../src/index.js";
+import { CATALOGUE } from "../src/wire/catalogue.generated.js";
 
 describe("generated catalogue", () => {
   it("is up to date with packages/server/src/domain/catalogue.ts (else: npm run generate:catalogue -w @fulfill/sdk)", () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testDatabases } from "../../server/test/support/databases.js";
-import { QUERY, REDEEM, startTestServer, type TestServer } from "../../server/test/support/server.js";
+import { QUERY, REDEEM, type TestServer } from "../../server/test/support/server.js";
 import {
   baseWorld,
   DAY,
@@ -18,7 +18,6 @@ import {
   SHOP_ID_1,
 } from "../../server/test/support/world.js";
 import {
-  createClient,
   FinalError,
   type FulfillClient,
   PATHS,
@@ -30,7 +29,8 @@ import {
   TransportError,
   TtlsError,
 } from "../src/index.js";
-import { type RecordingProxy, startProxy } from "./support/proxy.js";
+import { closeHarness, freshTest, type Harness, startHarness } from "./support/harness.js";
+import type { RecordingProxy } from "./support/proxy.js";
 
 const P = "7200000000000000301";
 const RECORDS = PATHS.records;
@@ -57,33 +57,17 @@ for (const database of testDatabases()) {
     world.products = [product(P, { applicable_third_shop_ids: [SHOP_1, SHOP_2] })];
     world.orders = Object.values(orders).map((o) => o.order);
 
+    let h: Harness;
     let t: TestServer;
     let proxy: RecordingProxy;
     let client: FulfillClient;
 
     beforeAll(async () => {
-      t = await startTestServer(database);
-      expect((await t.world(world)).status).toBe(200);
-      proxy = await startProxy(t.url);
-      client = createClient({
-        baseUrl: proxy.url,
-        clientKey: "ck_demo",
-        clientSecret: "cs_demo",
-        merchantId: MERCHANT,
-        baseDelayMs: 5,
-        maxDelayMs: 20,
-      });
+      h = await startHarness(database, world);
+      ({ t, proxy, client } = h);
     });
-    afterAll(async () => {
-      await proxy?.close();
-      await t?.close();
-    });
-    beforeEach(async () => {
-      await t.clearFaults();
-      await t.clock(NOW);
-      await client.accessToken(); // the token exchange is not what these tests count
-      proxy.reset();
-    });
+    afterAll(() => closeHarness(h));
+    beforeEach(() => freshTest(h));
 
     /** Redemption records (the server's) that contain any of these codes. */
     async function recordsFor(codes: string[]) {

@@ -1,4 +1,4 @@
-/** Wire types of CONTRACT.md sections 2, 4, 5 and 8 (field names and enums as TTLS writes them). */
+/** Wire types of CONTRACT.md sections 2, 4, 5 and 8 (field names and enums as TTLS writes them), bodies and answers. */
 
 /** `redemption_status` of a CodeItem. */
 export const RedemptionStatus = {
@@ -67,4 +67,60 @@ export interface RedeemRecord {
   /** 0 while not cancelled. */
   cancel_time: number;
   can_cancel: boolean;
+}
+
+/** get_code_item_list's body: typed codes or a scanned QR string, never both. */
+export type LookupBody = {
+  merchant_id: string;
+  third_shop_id: string;
+  locale: string;
+} & ({ code_list: string[]; qr_info?: undefined } | { qr_info: string; code_list?: undefined });
+
+export interface LookupData {
+  shop_order_id: string;
+  code_list: CodeItem[];
+}
+
+/** redeem_code's body; the Idempotency-Key goes in a header (see idempotency.ts). */
+export interface RedeemBody {
+  merchant_id: string;
+  third_shop_id: string;
+  shop_order_id: string;
+  code_list: string[];
+  locale: string;
+}
+
+export interface RedeemData {
+  redeem_id: string;
+}
+
+export interface CancelBody {
+  merchant_id: string;
+  third_shop_id: string;
+  redeem_id: string;
+  locale: string;
+}
+
+export interface CancelData {
+  redeem_id: string;
+  cancel_time: number;
+}
+
+export interface RecordsBody {
+  merchant_id: string;
+  /** Absent: all of the merchant's shops. */
+  third_shop_id?: string;
+  /** Unix seconds: redeem_time in [start_time, end_time). */
+  start_time: number;
+  end_time: number;
+  /** `"0"` for the first page, then the previous page's cursor. */
+  cursor: string;
+  /** 1..100. */
+  size: number;
+}
+
+export interface RecordsData {
+  records: RedeemRecord[];
+  cursor: string;
+  has_more: boolean;
 }

@@ -1,6 +1,6 @@
 /** Lookups in the generated copy of the server's error catalogue. */
 import { CATALOGUE, type CatalogueEndpoint, type CatalogueRow } from "./catalogue.generated.js";
-import type { Endpoint } from "./errors.js";
+import type { Endpoint } from "./paths.js";
 
 export { CATALOGUE, type CatalogueRow, type Handling } from "./catalogue.generated.js";
 
