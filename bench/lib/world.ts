@@ -6,6 +6,17 @@
  * Codes are 12 digits, unique: code(i) = (i · P mod 9·10^11) + 10^11 with P = 982451653 (a
  * prime, coprime with 9·10^11), so consecutive items get codes scattered over the index.
  */
+import {
+  app,
+  CHRISTMAS_2026,
+  DAY_SECONDS,
+  grant,
+  merchant,
+  NEW_YEAR_2027,
+  product,
+  shop,
+  world,
+} from "../../packages/server/src/sandbox/world-builders.js";
 import type { WorldT } from "../../packages/server/src/sandbox/world-schema.js";
 import { generatedItemsSql, ITEM_TABLES } from "../../packages/server/src/store/item-tables.js";
 
@@ -63,53 +74,28 @@ export function layout(n: number): Layout {
 
 /** The base entities, loaded through the sandbox world format (POST /sandbox/world or loadWorld). */
 export function baseWorld(nowSec: number): WorldT {
-  return {
-    apps: [{ client_key: APP.clientKey, client_secret: APP.clientSecret, name: APP.name, webhook_url: null }],
+  return world({
+    apps: [app(APP.clientKey, APP.clientSecret, APP.name)],
     merchants: [
-      {
-        merchant_id: MERCHANT,
+      merchant({
+        merchantId: MERCHANT,
         name: "Kopi Bench",
-        country: "ID",
-        timezone: "Asia/Jakarta",
-        shops: [
-          { shop_id: SHOP_ID, third_shop_id: THIRD_SHOP, name: "Sudirman" },
-          { shop_id: OTHER_SHOP_ID, third_shop_id: OTHER_THIRD_SHOP, name: "Kemang" },
-        ],
-        grants: [
-          {
-            client_key: APP.clientKey,
-            scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"],
-            third_shop_ids: [],
-          },
-        ],
-      },
+        shops: [shop(SHOP_ID, THIRD_SHOP, "Sudirman"), shop(OTHER_SHOP_ID, OTHER_THIRD_SHOP, "Kemang")],
+        grants: [grant(APP.clientKey)],
+      }),
     ],
-    holidays: [
-      { country: "ID", date: "2026-12-25", name: "Christmas Day" },
-      { country: "ID", date: "2027-01-01", name: "New Year's Day" },
-    ],
+    holidays: [CHRISTMAS_2026, NEW_YEAR_2027],
     products: [
-      {
+      product({
         product_id: PRODUCT,
         third_product_id: "P-BENCH",
         merchant_id: MERCHANT,
-        name: "Coffee set for two",
-        names: { "id-ID": "Paket kopi berdua" },
-        image_url: "https://img.example/p1.jpg",
-        crossed_amount: "150000",
-        sale_amount: "99000",
-        currency: "IDR",
-        refund_rule_desc: "Refundable any time before use",
-        valid_from: nowSec - 30 * 86400,
-        valid_to: nowSec + 365 * 86400,
-        usable_weekdays: [1, 2, 3, 4, 5, 6, 7],
-        usable_hours: [],
-        holidays_unavailable: false,
+        valid_from: nowSec - 30 * DAY_SECONDS,
+        valid_to: nowSec + 365 * DAY_SECONDS,
         applicable_third_shop_ids: [THIRD_SHOP],
-      },
+      }),
     ],
-    orders: [],
-  };
+  });
 }
 
 /**

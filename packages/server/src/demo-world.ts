@@ -2,6 +2,20 @@
  * The demo world `npm start` loads: one merchant in Jakarta with two shops, products with
  * different rules, orders in several states. Its credentials are test data, printed freely.
  */
+import {
+  app,
+  CHRISTMAS_2026,
+  DAY_SECONDS,
+  grant,
+  type ItemStatus,
+  item,
+  merchant,
+  NEW_YEAR_2027,
+  order,
+  product,
+  shop,
+  world,
+} from "./sandbox/world-builders.js";
 import type { WorldT } from "./sandbox/world-schema.js";
 
 export const DEMO = {
@@ -15,69 +29,36 @@ export const DEMO = {
 };
 
 export function demoWorld(now: number): WorldT {
-  const year = 365 * 86400;
-  const base = {
-    merchant_id: DEMO.merchantId,
-    image_url: "https://img.example/p1.jpg",
-    currency: "IDR",
-    valid_from: now - 30 * 86400,
-    valid_to: now + year,
-  };
-  const item = (
-    n: number,
-    code: string,
-    status: "WAIT_FULFILL" | "FINISH" | "AFTER_SALE_PROCESSING" | "AFTER_SALE_SUCCESS",
-  ) => ({
-    item_order_id: `58100000000000000${String(n).padStart(2, "0")}`,
-    code,
-    status,
-  });
-  return {
-    apps: [
-      { client_key: DEMO.clientKey, client_secret: DEMO.clientSecret, name: "Demo POS", webhook_url: null },
-    ],
+  const window = { valid_from: now - 30 * DAY_SECONDS, valid_to: now + 365 * DAY_SECONDS };
+  const demoItem = (n: number, code: string, status: ItemStatus) =>
+    item(`58100000000000000${String(n).padStart(2, "0")}`, code, status);
+  return world({
+    apps: [app(DEMO.clientKey, DEMO.clientSecret, "Demo POS")],
     merchants: [
-      {
-        merchant_id: DEMO.merchantId,
+      merchant({
+        merchantId: DEMO.merchantId,
         name: "Kopi Nusantara",
-        country: "ID",
-        timezone: "Asia/Jakarta",
         shops: [
-          { shop_id: "7100000000000000001", third_shop_id: DEMO.shop, name: "Sudirman" },
-          { shop_id: "7100000000000000002", third_shop_id: DEMO.otherShop, name: "Kemang" },
+          shop("7100000000000000001", DEMO.shop, "Sudirman"),
+          shop("7100000000000000002", DEMO.otherShop, "Kemang"),
         ],
-        grants: [
-          {
-            client_key: DEMO.clientKey,
-            scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"],
-            third_shop_ids: [],
-          },
-        ],
-      },
+        grants: [grant(DEMO.clientKey)],
+      }),
     ],
-    holidays: [
-      { country: "ID", date: "2026-12-25", name: "Christmas Day" },
-      { country: "ID", date: "2027-01-01", name: "New Year's Day" },
-    ],
+    holidays: [CHRISTMAS_2026, NEW_YEAR_2027],
     products: [
-      {
-        ...base,
+      product({
+        ...window,
         product_id: "7200000000000000001",
         third_product_id: "P-001",
-        name: "Coffee set for two",
-        names: { "id-ID": "Paket kopi berdua" },
-        crossed_amount: "150000",
-        sale_amount: "99000",
-        refund_rule_desc: "Refundable any time before use",
-        usable_weekdays: [1, 2, 3, 4, 5, 6, 7],
-        usable_hours: [],
-        holidays_unavailable: false,
+        merchant_id: DEMO.merchantId,
         applicable_third_shop_ids: [DEMO.shop, DEMO.otherShop],
-      },
-      {
-        ...base,
+      }),
+      product({
+        ...window,
         product_id: "7200000000000000002",
         third_product_id: "P-002",
+        merchant_id: DEMO.merchantId,
         name: "Weekday lunch set",
         names: { "id-ID": "Paket makan siang hari kerja" },
         crossed_amount: "120000",
@@ -87,45 +68,35 @@ export function demoWorld(now: number): WorldT {
         usable_hours: [{ start: "08:00", end: "22:00" }],
         holidays_unavailable: true,
         applicable_third_shop_ids: [DEMO.shop],
-      },
-      {
-        ...base,
+      }),
+      product({
+        ...window,
         product_id: "7200000000000000003",
         third_product_id: "P-003",
+        merchant_id: DEMO.merchantId,
         name: "Spa visit (Kemang only)",
         names: { "id-ID": "Kunjungan spa (hanya Kemang)" },
         crossed_amount: "500000",
         sale_amount: "350000",
         refund_rule_desc: "Not refundable after booking",
-        usable_weekdays: [1, 2, 3, 4, 5, 6, 7],
         usable_hours: [{ start: "10:00", end: "20:00" }],
-        holidays_unavailable: false,
         applicable_third_shop_ids: [DEMO.otherShop],
-      },
+      }),
     ],
     orders: [
-      {
-        shop_order_id: DEMO.shopOrderId,
-        product_id: "7200000000000000001",
-        user_id: "6900000000000000001",
-        items: [
-          item(1, DEMO.code, "WAIT_FULFILL"),
-          item(2, "123456789013", "WAIT_FULFILL"),
-          item(3, "123456789014", "FINISH"),
-        ],
-      },
-      {
-        shop_order_id: "5800000000000000002",
-        product_id: "7200000000000000002",
-        user_id: "6900000000000000002",
-        items: [item(4, "223456789012", "WAIT_FULFILL"), item(5, "223456789013", "AFTER_SALE_PROCESSING")],
-      },
-      {
-        shop_order_id: "5800000000000000003",
-        product_id: "7200000000000000003",
-        user_id: "6900000000000000003",
-        items: [item(6, "323456789012", "WAIT_FULFILL"), item(7, "323456789013", "AFTER_SALE_SUCCESS")],
-      },
+      order(DEMO.shopOrderId, "7200000000000000001", "6900000000000000001", [
+        demoItem(1, DEMO.code, "WAIT_FULFILL"),
+        demoItem(2, "123456789013", "WAIT_FULFILL"),
+        demoItem(3, "123456789014", "FINISH"),
+      ]),
+      order("5800000000000000002", "7200000000000000002", "6900000000000000002", [
+        demoItem(4, "223456789012", "WAIT_FULFILL"),
+        demoItem(5, "223456789013", "AFTER_SALE_PROCESSING"),
+      ]),
+      order("5800000000000000003", "7200000000000000003", "6900000000000000003", [
+        demoItem(6, "323456789012", "WAIT_FULFILL"),
+        demoItem(7, "323456789013", "AFTER_SALE_SUCCESS"),
+      ]),
     ],
-  };
+  });
 }

@@ -6,88 +6,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { System } from "../../src/system.js";
 import { count, itemRows, load, redeem } from "../support/core-harness.js";
 import { testDatabases } from "../support/databases.js";
-import {
-  type BuiltOrder,
-  baseWorld,
-  DAY,
-  MERCHANT,
-  NOW,
-  OTHER_MERCHANT,
-  order,
-  product,
-  SHOP_2,
-} from "../support/world.js";
-
-const P_ANY = "7200000000000000001"; // usable any time, at S-001
-const P_FUTURE = "7200000000000000002"; // window starts tomorrow
-const P_PAST = "7200000000000000003"; // window ended yesterday
-const P_WEEKEND = "7200000000000000004"; // Saturday and Sunday only (NOW is a Tuesday)
-const P_EVENING = "7200000000000000005"; // 18:00–22:00 only (NOW is 10:00 local)
-const P_HOLIDAY = "7200000000000000006"; // not on holidays; NOW's local date is a holiday
-const P_NO_SHOP = "7200000000000000007"; // applicable to no shop
-const P_OTHER = "7200000000000000008"; // another merchant's product
-
-type Item = Parameters<typeof order>[0]["items"][number];
-const wait: Item = { status: "WAIT_FULFILL" };
+import { scenarioWorld, wait } from "../support/redeem-row-world.js";
+import { MERCHANT, NOW, OTHER_MERCHANT } from "../support/world.js";
 
 for (const database of testDatabases()) {
   describe(`redeem rows on ${database.name}`, () => {
     let system: System;
-    const world = baseWorld();
-    world.holidays = [...(world.holidays ?? []), { country: "ID", date: "2026-12-01", name: "Test Holiday" }];
-    world.products = [
-      product(P_ANY),
-      product(P_FUTURE, { valid_from: NOW + DAY }),
-      product(P_PAST, { valid_to: NOW - DAY }),
-      product(P_WEEKEND, { usable_weekdays: [6, 7] }),
-      product(P_EVENING, { usable_hours: [{ start: "18:00", end: "22:00" }] }),
-      product(P_HOLIDAY, { holidays_unavailable: true }),
-      product(P_NO_SHOP, { applicable_third_shop_ids: [] }),
-      product(P_OTHER, { merchant_id: OTHER_MERCHANT, applicable_third_shop_ids: ["O-001"] }),
-    ];
-    const orders: Record<string, BuiltOrder> = {};
-    const add = (name: string, productId: string, items: Item[]) => {
-      const o = order({ productId, items });
-      world.orders?.push(o.order);
-      orders[name] = o.built;
-    };
-    add("ok", P_ANY, [wait, wait]);
-    add("ok2", P_ANY, [wait]);
-    add("refunded", P_ANY, [{ status: "AFTER_SALE_SUCCESS" }]);
-    add("refundedAndExpired", P_PAST, [{ status: "AFTER_SALE_SUCCESS" }]);
-    add("future", P_FUTURE, [wait]);
-    add("past", P_PAST, [wait]);
-    add("weekend", P_WEEKEND, [wait]);
-    add("evening", P_EVENING, [wait]);
-    add("holiday", P_HOLIDAY, [wait]);
-    add("used", P_ANY, [{ status: "FINISH" }]);
-    add("init", P_ANY, [{ status: "INIT" }]);
-    add("execRefunded", P_ANY, [{ status: "WAIT_FULFILL", execution: { status: "AFTER_SALE_SUCCESS" } }]);
-    add("execSlotLater", P_ANY, [
-      { status: "WAIT_FULFILL", execution: { start_time: NOW + 3600, end_time: NOW + 7200 } },
-    ]);
-    add("execSlotOver", P_ANY, [
-      { status: "WAIT_FULFILL", execution: { start_time: NOW - 7200, end_time: NOW - 3600 } },
-    ]);
-    add("execUsed", P_ANY, [{ status: "WAIT_FULFILL", execution: { status: "FINISH" } }]);
-    add("execInit", P_ANY, [{ status: "WAIT_FULFILL", execution: { status: "INIT" } }]);
-    add("noShop", P_NO_SHOP, [wait]);
-    add("subRefunded", P_ANY, [
-      { status: "WAIT_FULFILL", sub_fulfillment: { status: "AFTER_SALE_SUCCESS" } },
-    ]);
-    add("refunding", P_ANY, [{ status: "AFTER_SALE_PROCESSING" }]);
-    add("refundingNoShop", P_ANY, [
-      { status: "AFTER_SALE_PROCESSING", sub_fulfillment: { applicable_third_shop_ids: [] } },
-    ]);
-    add("otherShop", P_ANY, [
-      { status: "WAIT_FULFILL", sub_fulfillment: { applicable_third_shop_ids: [SHOP_2] } },
-    ]);
-    add("subInit", P_ANY, [{ status: "WAIT_FULFILL", sub_fulfillment: { status: "INIT" } }]);
-    add("mixedStages", P_ANY, [
-      { status: "WAIT_FULFILL", execution: { status: "FINISH" } },
-      { status: "FINISH" },
-    ]);
-    add("otherMerchant", P_OTHER, [wait]);
+    const { world, P, add, o, addRowScenarios } = scenarioWorld("72000000000000000");
+    add("ok", P.any, [wait, wait]);
+    add("ok2", P.any, [wait]);
+    addRowScenarios();
+    add("otherMerchant", P.other, [wait]);
 
     beforeAll(async () => {
       system = await database.open({ deadlineMs: 1000 });
@@ -103,7 +32,6 @@ for (const database of testDatabases()) {
       const result = await promise;
       expect(result.ok ? "ok" : result.row).toBe(row);
     };
-    const o = (name: string) => orders[name] as BuiltOrder;
 
     it("redeems all codes of a request together and writes one redemption and one event", async () => {
       const before = await count(system, "outbox");
@@ -196,7 +124,7 @@ for (const database of testDatabases()) {
 
     it("R21–R25: the execution order's own states and window", async () => {
       await expectRow(redeem(system, o("execRefunded").shopOrderId, o("execRefunded").codes), "R21");
-      await expectRow(redeem(system, o("execSlotLater").shopOrderId, o("execSlotLater").codes), "R22");
+      await expectRow(redeem(system, o("execSlot").shopOrderId, o("execSlot").codes), "R22");
       await expectRow(redeem(system, o("execSlotOver").shopOrderId, o("execSlotOver").codes), "R23");
       await expectRow(redeem(system, o("execUsed").shopOrderId, o("execUsed").codes), "R24");
       await expectRow(redeem(system, o("execInit").shopOrderId, o("execInit").codes), "R25");

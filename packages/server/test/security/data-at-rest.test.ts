@@ -7,7 +7,6 @@
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv } from "../../src/config.js";
@@ -15,6 +14,7 @@ import { startServer } from "../../src/server.js";
 import { loadKey, loadToken } from "../../src/store/keys.js";
 import { openSystem } from "../../src/system.js";
 import { createScratchDatabase } from "../support/databases.js";
+import { logLines } from "../support/log-lines.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../support/world.js";
 
 const P = "7200000000000000801";
@@ -155,13 +155,7 @@ for (const database of databases) {
         ]),
       );
 
-      const lines: string[] = [];
-      const logStream = new Writable({
-        write(chunk, _enc, done) {
-          lines.push(...String(chunk).split("\n").filter(Boolean));
-          done();
-        },
-      });
+      const { lines, stream: logStream } = logLines();
       const server = await startServer(config(), { logStream, logLevel: "info" });
       try {
         const started = modes(dir);

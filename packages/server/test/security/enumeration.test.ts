@@ -5,9 +5,9 @@
  * its app too) both endpoints answer 429 with Retry-After, QR lookups included; one warn line
  * and one stored alert per window, visible from every server instance.
  */
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.js";
+import { logLines } from "../support/log-lines.js";
 import { type HttpAnswer, startTestServer, type TestServer } from "../support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1, SHOP_2 } from "../support/world.js";
 
@@ -23,7 +23,7 @@ for (const database of testDatabases()) {
   describe(`code enumeration budget on ${database.name}`, () => {
     let t: TestServer;
     let second: TestServer;
-    const lines: string[] = [];
+    const { lines, stream: logStream } = logLines();
     const world = baseWorld();
     world.products = [product(P1), product(P2, { applicable_third_shop_ids: [SHOP_2] })];
     // One order per scenario, so no scenario redeems another's code.
@@ -76,12 +76,6 @@ for (const database of testDatabases()) {
       (await server.operator("GET", "/platform/alerts")).json.data.alerts.filter((a: any) => a.app_id === id);
 
     beforeAll(async () => {
-      const logStream = new Writable({
-        write(chunk, _enc, done) {
-          lines.push(...String(chunk).split("\n").filter(Boolean));
-          done();
-        },
-      });
       t = await startTestServer(database, { missBudgetPerMinute: BUDGET }, { logStream });
       // A second instance on the same database: its own limiters, as another process would have.
       second = await startTestServer(database, { missBudgetPerMinute: BUDGET }, { system: t.system });

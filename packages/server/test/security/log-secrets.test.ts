@@ -4,9 +4,9 @@
  * operator token and voucher codes.
  */
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.js";
+import { logLines } from "../support/log-lines.js";
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../support/world.js";
 
@@ -14,13 +14,7 @@ const P = "7200000000000000501";
 
 describe("the log stream", () => {
   let t: TestServer;
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(...String(chunk).split("\n").filter(Boolean));
-      done();
-    },
-  });
+  const { lines, stream } = logLines();
   const world = baseWorld();
   world.apps = [
     { client_key: "ck_demo", client_secret: "cs_super_secret_value_123", name: "Demo", webhook_url: null },

@@ -3,25 +3,14 @@
  * log (every logged URL loses its query string), and the client address the log records is the
  * socket's peer unless that peer is a proxy listed in FULFILL_TRUST_PROXY.
  */
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.js";
+import { logLines } from "../support/log-lines.js";
 import { QUERY, startTestServer, type TestServer } from "../support/server.js";
 import { baseWorld, MERCHANT } from "../support/world.js";
 
 const SECRET = "qs_secret_value_0123456789abcdef";
 const CLIENT = "203.0.113.7";
-
-function capture(): { lines: string[]; stream: Writable } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(...String(chunk).split("\n").filter(Boolean));
-      done();
-    },
-  });
-  return { lines, stream };
-}
 
 /** The address the "incoming request" line of a request (by its log id) recorded. */
 function loggedAddress(lines: string[], logId: string | null): string | undefined {
@@ -41,7 +30,7 @@ for (const database of testDatabases()) {
     });
 
     it("a query string's secrets reach neither the log stream nor the request log", async () => {
-      const { lines, stream } = capture();
+      const { lines, stream } = logLines();
       t = await startTestServer(database, {}, { logStream: stream });
       expect((await t.world(baseWorld())).status).toBe(200);
       const form = new URLSearchParams({
@@ -71,7 +60,7 @@ for (const database of testDatabases()) {
     });
 
     it("X-Forwarded-For is ignored when FULFILL_TRUST_PROXY is empty", async () => {
-      const { lines, stream } = capture();
+      const { lines, stream } = logLines();
       t = await startTestServer(database, { trustProxy: [] }, { logStream: stream });
       const res = await t.request("/healthz", { headers: { "x-forwarded-for": CLIENT } });
       expect(res.status).toBe(200);
@@ -79,13 +68,13 @@ for (const database of testDatabases()) {
     });
 
     it("X-Forwarded-For is believed from a listed proxy, and only from one", async () => {
-      const { lines, stream } = capture();
+      const { lines, stream } = logLines();
       t = await startTestServer(database, { trustProxy: ["127.0.0.1"] }, { logStream: stream });
       const res = await t.request("/healthz", { headers: { "x-forwarded-for": CLIENT } });
       expect(loggedAddress(lines, res.headers.get("x-tt-logid"))).toBe(CLIENT);
       await t.close();
 
-      const other = capture();
+      const other = logLines();
       t = await startTestServer(database, { trustProxy: ["10.0.0.0/8"] }, { logStream: other.stream });
       const direct = await t.request("/healthz", { headers: { "x-forwarded-for": CLIENT } });
       expect(loggedAddress(other.lines, direct.headers.get("x-tt-logid"))).toBe("127.0.0.1");

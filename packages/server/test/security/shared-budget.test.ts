@@ -7,9 +7,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { connect, createServer } from "node:net";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../support/databases.js";
+import { logLines } from "../support/log-lines.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../support/world.js";
 
@@ -37,17 +37,6 @@ async function closedPort(): Promise<number> {
   const address = server.address();
   await new Promise((resolve) => server.close(resolve));
   return typeof address === "object" && address ? address.port : 1;
-}
-
-function lineCollector(): { stream: Writable; lines: string[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(...String(chunk).split("\n").filter(Boolean));
-      done();
-    },
-  });
-  return { stream, lines };
 }
 
 for (const database of testDatabases()) {
@@ -128,7 +117,7 @@ for (const database of testDatabases()) {
 
     describe("Redis unreachable", () => {
       let t: TestServer;
-      const log = lineCollector();
+      const log = logLines();
       beforeAll(async () => {
         t = await startTestServer(
           database,

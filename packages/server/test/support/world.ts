@@ -1,4 +1,16 @@
-/** A compact world builder for tests, in the sandbox world format of CONTRACT.md section 7. */
+/** The tests' world: the shared world builders with the tests' ids, clock and fresh order ids. */
+import {
+  app,
+  CHRISTMAS_2026,
+  grant,
+  merchant,
+  shop,
+  type WorldProductT,
+  world,
+  item as worldItem,
+  order as worldOrder,
+  product as worldProduct,
+} from "../../src/sandbox/world-builders.js";
 import type { WorldItemT, WorldT } from "../../src/sandbox/world-schema.js";
 
 export const MERCHANT = "7000000000000000001";
@@ -12,28 +24,19 @@ export const SHOP_ID_2 = "7100000000000000002";
 export const NOW = Date.UTC(2026, 11, 1, 3, 0, 0) / 1000;
 export const DAY = 86_400;
 
-export type Product = NonNullable<WorldT["products"]>[number];
+export type Product = WorldProductT;
 
+/** A product of MERCHANT at S-001, usable any time within NOW ± 30 days, unless overridden. */
 export function product(id: string, overrides: Partial<Product> = {}): Product {
-  return {
+  return worldProduct({
     product_id: id,
     third_product_id: `P-${id.slice(-4)}`,
     merchant_id: MERCHANT,
-    name: "Coffee set for two",
-    names: { "id-ID": "Paket kopi berdua" },
-    image_url: "https://img.example/p1.jpg",
-    crossed_amount: "150000",
-    sale_amount: "99000",
-    currency: "IDR",
-    refund_rule_desc: "Refundable any time before use",
     valid_from: NOW - 30 * DAY,
     valid_to: NOW + 30 * DAY,
-    usable_weekdays: [1, 2, 3, 4, 5, 6, 7],
-    usable_hours: [],
-    holidays_unavailable: false,
     applicable_third_shop_ids: [SHOP_1],
     ...overrides,
-  };
+  });
 }
 
 let next = 0;
@@ -65,12 +68,9 @@ export interface BuiltOrder {
 
 export function order(spec: OrderSpec): { order: NonNullable<WorldT["orders"]>[number]; built: BuiltOrder } {
   const ids = freshIds();
-  const items = spec.items.map((i) => {
-    const item_order_id = ids.item();
-    return { ...i, item_order_id, code: ids.code() };
-  });
+  const items = spec.items.map(({ status, ...stages }) => worldItem(ids.item(), ids.code(), status, stages));
   return {
-    order: { shop_order_id: ids.order, product_id: spec.productId, user_id: "6900000000000000001", items },
+    order: worldOrder(ids.order, spec.productId, "6900000000000000001", items),
     built: {
       shopOrderId: ids.order,
       codes: items.map((i) => i.code),
@@ -80,37 +80,21 @@ export function order(spec: OrderSpec): { order: NonNullable<WorldT["orders"]>[n
 }
 
 export function baseWorld(): WorldT {
-  return {
-    apps: [{ client_key: "ck_demo", client_secret: "cs_demo", name: "Demo POS", webhook_url: null }],
+  return world({
+    apps: [app("ck_demo", "cs_demo", "Demo POS")],
     merchants: [
-      {
-        merchant_id: MERCHANT,
+      merchant({
+        merchantId: MERCHANT,
         name: "Kopi Nusantara",
-        country: "ID",
-        timezone: "Asia/Jakarta",
-        shops: [
-          { shop_id: SHOP_ID_1, third_shop_id: SHOP_1, name: "Sudirman" },
-          { shop_id: SHOP_ID_2, third_shop_id: SHOP_2, name: "Kemang" },
-        ],
-        grants: [
-          {
-            client_key: "ck_demo",
-            scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"],
-            third_shop_ids: [],
-          },
-        ],
-      },
-      {
-        merchant_id: OTHER_MERCHANT,
+        shops: [shop(SHOP_ID_1, SHOP_1, "Sudirman"), shop(SHOP_ID_2, SHOP_2, "Kemang")],
+        grants: [grant("ck_demo")],
+      }),
+      merchant({
+        merchantId: OTHER_MERCHANT,
         name: "Other Merchant",
-        country: "ID",
-        timezone: "Asia/Jakarta",
-        shops: [{ shop_id: "7100000000000000009", third_shop_id: "O-001", name: "Other" }],
-        grants: [],
-      },
+        shops: [shop("7100000000000000009", "O-001", "Other")],
+      }),
     ],
-    holidays: [{ country: "ID", date: "2026-12-25", name: "Christmas Day" }],
-    products: [],
-    orders: [],
-  };
+    holidays: [CHRISTMAS_2026],
+  });
 }

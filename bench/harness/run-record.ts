@@ -1,0 +1,96 @@
+/** What one world's run records (one entry of the results' `runs`), and its headline figures. */
+import type { LoadResult } from "../lib/load.js";
+import type { PacedResult } from "../lib/paced-load.js";
+import type { ProfileSummary } from "../lib/profile.js";
+import type { Layout } from "../lib/world.js";
+import type { DbenchResult } from "../limit/pgbench.js";
+import type { LimitH } from "./limit-h.js";
+import type { Db, Options, Scenario } from "./options.js";
+
+export interface LimitRow {
+  readonly concurrency: number;
+  readonly D: DbenchResult;
+  readonly H: LimitH;
+  readonly L: number;
+  readonly ours_rps: number;
+  readonly ratio: number;
+  readonly D_wrapped: boolean;
+}
+
+export interface ContestedCheck {
+  readonly passed: boolean;
+  readonly harness_successes: number;
+  readonly harness_codes_redeemed_twice: string[];
+  readonly db_codes_redeemed_twice: unknown[];
+  readonly db_counts: Record<string, number>;
+  readonly windows_advanced: number;
+  readonly windows_stalled: number;
+  readonly note: string;
+}
+
+export interface WorldRun {
+  db: Db;
+  n: number;
+  layout: Layout;
+  load_seconds: number;
+  profiled: boolean;
+  scenarios: Partial<Record<Scenario, (LoadResult & { wrapped?: boolean })[]>>;
+  limits: { lookup_code: LimitRow[]; redeem: LimitRow[] };
+  ratios: { lookup_code: number | null; redeem: number | null };
+  reference_concurrency: { lookup_code: number | null; redeem: number | null };
+  D: { lookup_code: number | null; redeem: number | null };
+  H: { lookup_code: number | null; redeem: number | null };
+  L: { lookup_code: number | null; redeem: number | null };
+  lookup_p99_at_80pct: {
+    peak_rps: number;
+    concurrency: number;
+    offered_rate: number;
+    result: PacedResult;
+    /** The canned server (H) paced at 80 % of its own throughput at the same concurrency. */
+    h_reference: { offered_rate: number; result: PacedResult } | null;
+  } | null;
+  /** Paced lookups at other fractions of the peak (`--curve`). */
+  lookup_curve: { fraction: number; offered_rate: number; result: PacedResult }[];
+  contested_check: ContestedCheck | null;
+  profile: ProfileSummary | null;
+  notes: string[];
+  /** Set when the server stopped answering: the remaining measurements of this world were skipped. */
+  failure: string | null;
+}
+
+export function emptyRun(opts: Options, db: Db, n: number, lay: Layout): WorldRun {
+  return {
+    db,
+    n,
+    layout: lay,
+    load_seconds: 0,
+    profiled: opts.profile,
+    scenarios: {},
+    limits: { lookup_code: [], redeem: [] },
+    ratios: { lookup_code: null, redeem: null },
+    reference_concurrency: { lookup_code: null, redeem: null },
+    D: { lookup_code: null, redeem: null },
+    H: { lookup_code: null, redeem: null },
+    L: { lookup_code: null, redeem: null },
+    lookup_p99_at_80pct: null,
+    lookup_curve: [],
+    contested_check: null,
+    profile: null,
+    notes: [],
+    failure: null,
+  };
+}
+
+/** The headline figures of a world: taken at the concurrency where our throughput peaks. */
+export function setHeadline(run: WorldRun): void {
+  for (const op of ["lookup_code", "redeem"] as const) {
+    const rows = run.limits[op];
+    if (!rows.length) continue;
+    const best = rows.reduce((a, r) => (r.ours_rps > a.ours_rps ? r : a));
+    run.ratios[op] = best.ratio;
+    run.reference_concurrency[op] = best.concurrency;
+    run.D[op] = best.D.tps;
+    run.H[op] = best.H.result.throughput_rps;
+    run.L[op] = best.L;
+  }
+}
