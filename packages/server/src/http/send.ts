@@ -3,26 +3,38 @@ import type { Result } from "../core/result.js";
 import { genericReply, type Reply, replyOf } from "../gateway/envelope.js";
 import { loggedUrl } from "./lazy-logger.js";
 
+/** What else the request log and the response carry (the merchant: a platform answer about its record). */
+export interface SendExtra {
+  redeemId?: string | null | undefined;
+  replayed?: boolean | undefined;
+  merchantId?: string | null | undefined;
+}
+
 /** Sends a pre-serialized envelope and records the outcome for the request log. */
 export function send(
   request: FastifyRequest,
   reply: FastifyReply,
   r: Reply,
   cause: string | null = null,
-  extra: { redeemId?: string | null | undefined; replayed?: boolean | undefined } = {},
+  extra: SendExtra = {},
 ): FastifyReply {
+  recordOutcome(request, r.row, cause, extra);
+  if (extra.replayed) reply.header("Idempotent-Replayed", "true");
+  return reply.code(r.httpStatus).type("application/json; charset=utf-8").send(r.body);
+}
+
+/** The request log's outcome of this request (the one place it is set). */
+function recordOutcome(request: FastifyRequest, row: string, cause: string | null, extra: SendExtra): void {
   const previous = request.outcome;
   request.outcome = {
     // Without a route, the path the caller asked for, never its query string (secrets).
     endpoint: request.routeOptions.config.logName ?? request.routeOptions.url ?? loggedUrl(request.url),
-    row: r.row,
+    row,
     cause,
     appId: request.caller?.appId ?? previous?.appId ?? null,
-    merchantId: request.caller?.merchantId ?? previous?.merchantId ?? null,
+    merchantId: request.caller?.merchantId ?? extra.merchantId ?? previous?.merchantId ?? null,
     redeemId: extra.redeemId ?? null,
   };
-  if (extra.replayed) reply.header("Idempotent-Replayed", "true");
-  return reply.code(r.httpStatus).type("application/json; charset=utf-8").send(r.body);
 }
 
 /** 429 `rate_limit_exceeded` with its Retry-After (a rate limit, budget or throttle said wait). */
@@ -45,9 +57,21 @@ export function sendResult<T>(
   reply: FastifyReply,
   result: Result<T>,
   data: (value: T) => Record<string, unknown>,
-  extra: { redeemId?: string | null | undefined; replayed?: boolean | undefined } = {},
+  extra: SendExtra = {},
 ): FastifyReply {
   if (!result.ok && result.retryAfterSeconds !== undefined)
     reply.header("Retry-After", String(result.retryAfterSeconds));
   return send(request, reply, replyOf(result, request.id, data), result.ok ? null : result.cause, extra);
+}
+
+/** Sends a drawn image (the customer's QR as PNG or SVG): outcome OK for the request log. */
+export function sendImage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  contentType: string,
+  image: Buffer | string,
+  extra: SendExtra = {},
+): FastifyReply {
+  recordOutcome(request, "OK", null, extra);
+  return reply.type(contentType).send(image);
 }
