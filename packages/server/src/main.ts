@@ -5,7 +5,6 @@
 import { resolve } from "node:path";
 import { configFromEnv } from "./config.js";
 import { DEMO, demoWorld } from "./demo-world.js";
-import { loadWorld } from "./sandbox/world-loader.js";
 import { startServer } from "./server.js";
 
 function flag(args: string[], name: string): string | undefined {
@@ -33,13 +32,10 @@ async function main(): Promise<void> {
   }
 
   const server = await startServer(config);
-  if (args.includes("--demo")) {
-    await loadWorld(
-      server.system.world,
-      server.system.secrets,
-      server.system.ids,
-      demoWorld(server.system.clock.now()),
-    );
+  const sandbox = server.context.sandbox;
+  if (args.includes("--demo") && sandbox) {
+    const loaded = await sandbox.loadWorld(demoWorld(sandbox.clock.now()));
+    if (!loaded.ok) throw new Error(`the demo world: ${loaded.message ?? loaded.cause}`);
   }
   const stop = async () => {
     await server.close();

@@ -1,11 +1,14 @@
 /** Starts one server process: the system, the HTTP app, the housekeeping timers. */
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
-import { sweepExpiredRefunds } from "./core/after-sale.js";
 import { deviceServices } from "./core/devices.js";
+import type { OperatorAlert } from "./core/platform-ports.js";
+import { platformServices, sandboxServices } from "./core/platform-services.js";
 import type { RealClock } from "./core/ports.js";
 import { deliveryOptions, eventServices, systemTransport } from "./events/index.js";
+import { webhookUrlProblem } from "./events/webhook-target.js";
 import { authenticate } from "./gateway/caller.js";
+import type { HealthLog } from "./gateway/counter-store.js";
 import { EnumerationGuard, type EnumerationTrip } from "./gateway/enumeration-guard.js";
 import { FailureThrottle } from "./gateway/failure-throttle.js";
 import { QrCodec } from "./gateway/qr-codec.js";
@@ -16,15 +19,15 @@ import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
 import { installDevices } from "./http/devices.js";
 import { installEventDelivery } from "./http/events.js";
-import { AlertStore, type OperatorAlert } from "./store/alert-store.js";
-import { type Chmod, restrictDataDir, restrictUmask } from "./store/data-dir.js";
-import { isDatabaseUnavailable } from "./store/database.js";
-import { DeviceStore, KyselyDevices } from "./store/device-store.js";
-import { EventStore } from "./store/event-store.js";
-import { KyselyGatewayStore } from "./store/gateway-store.js";
-import { loadKey, loadToken } from "./store/keys.js";
-import { type HealthLog, memoryCounters, redisCounters } from "./store/shared-counters.js";
-import { openSystem, type System } from "./system.js";
+import {
+  type Chmod,
+  openSystem,
+  operatorToken,
+  qrKey,
+  type System,
+  secureDataFolder,
+  sharedCounters,
+} from "./system.js";
 
 /** Rows one housekeeping sweep deleted, by kind. */
 export interface SweepCounts {
@@ -43,8 +46,8 @@ export interface SweepCounts {
  */
 export async function sweepExpired(context: HttpContext): Promise<SweepCounts> {
   const { system, config, gateway } = context;
+  const { devices } = system;
   const realNowMs = system.realClock.nowMs();
-  const devices = new DeviceStore(system.database.db);
   const business = system.clock.now();
   const tokens = await gateway.purgeExpiredTokens(business);
   const pairingCodes =
@@ -52,7 +55,7 @@ export async function sweepExpired(context: HttpContext): Promise<SweepCounts> {
   const idempotencyKeys = await gateway.purgeIdempotencyKeys(realNowMs - 24 * 3600 * 1000);
   const retainedFromMs = realNowMs - config.requestLogDays * 86_400_000;
   const requestLog = await gateway.purgeRequestLog(Math.floor(retainedFromMs / 1000));
-  const alerts = await new AlertStore(system.database.db).purge(retainedFromMs);
+  const alerts = await system.alerts.purge(retainedFromMs);
   return { tokens, pairingCodes, idempotencyKeys, requestLog, alerts };
 }
 
@@ -92,25 +95,13 @@ export interface StartOptions {
   readonly chmod?: Chmod;
 }
 
-/**
- * Data at rest: the umask first (so what Node creates from now on is the user's only), then the
- * data folder and everything already in it restricted. Returns what changed. Run again once the
- * database is open: PGlite sets its files' modes itself (0666 from its initdb, 0644 for files it
- * creates, whatever the umask), so a fresh database and its start-up files need the second pass;
- * the folder's own 0700 is what keeps files it creates later out of other users' reach.
- */
-function secureDataFolder(dataDir: string | null, chmod: Chmod | undefined): string[] {
-  if (dataDir === null) return [];
-  restrictUmask();
-  return restrictDataDir(dataDir, chmod);
-}
-
 /** The window of the enumeration budget (its size is `missBudgetPerMinute`). */
 const MISS_WINDOW_MS = 60_000;
 
 /**
- * What the HTTP layer needs besides the system: gateway store, request log, QR codec, limits.
- * `log` is read when an enumeration alert is raised (the app's log, once there is one).
+ * What the HTTP layer needs: the use cases bound to the system's ports, the request log, the
+ * QR codec, the limits. `log` is read when an enumeration alert is raised (the app's log, once
+ * there is one).
  */
 export function httpContext(
   config: Config,
@@ -119,16 +110,30 @@ export function httpContext(
   operatorToken: string,
   log: () => HealthLog | undefined = () => undefined,
 ): HttpContext {
-  const gateway = new KyselyGatewayStore(system.database.db, system.faults, system.cache);
-  const counters = config.redisUrl ? redisCounters(config.redisUrl, config.redisKeyPrefix) : memoryCounters();
-  const alerts = new AlertStore(system.database.db);
-  const devices = new DeviceStore(system.database.db);
+  const { gateway, alerts, devices } = system;
+  const counters = sharedCounters(config);
+  const qr = new QrCodec(qrKey(config, dataDir));
+  const catalogue = {
+    writer: system.world,
+    secrets: system.secrets,
+    ids: system.ids,
+    webhookUrlProblem: (url: string) => webhookUrlProblem(url, config.webhookAllowLoopback),
+    reads: system.store.primary,
+    clock: system.clock,
+  };
+  const platform = platformServices({
+    catalogue,
+    issue: system.issueDeps,
+    afterSale: system.afterSaleDeps,
+    qr,
+    alerts,
+    requestLog: gateway,
+  });
   const failures = config.authFailuresPerMinute;
   const rule = (name: string, allowed: number, windowSeconds: number) => ({
     counter: counters.counter(name, allowed, windowSeconds, "local"),
     allowed,
   });
-  const qr = new QrCodec(loadKey(config.qrKey, dataDir, "qr.key"));
   const throttles = {
     // Several apps may share one address (a SaaS's egress): the address alone gets three times more.
     token: new FailureThrottle([rule("auth:client", failures, 60), rule("auth:address", failures * 3, 60)]),
@@ -163,41 +168,47 @@ export function httpContext(
   return {
     system,
     config,
+    realClock: system.realClock,
     gateway,
     requestLog: new RequestLogWriter(gateway, () => undefined),
     qr,
     saas,
-    isDatabaseUnavailable,
+    isDatabaseUnavailable: system.isDatabaseUnavailable,
     operatorToken,
     counters,
     throttles,
-    alerts,
-    ...deviceAndEventServices(config, system, gateway),
+    ...deviceAndEventServices(config, system),
+    platform,
+    sandbox: config.sandbox
+      ? sandboxServices(platform, { catalogue, faults: system.faults, clock: system.clock })
+      : null,
+    health: async () =>
+      (await system.databaseAnswers()) ? { ok: true, database: system.database.kind } : { ok: false },
   };
 }
 
-/** The devices' and event delivery's use cases, bound to their stores. */
-function deviceAndEventServices(
-  config: Config,
-  system: System,
-  gateway: KyselyGatewayStore,
-): Pick<HttpContext, "devices" | "events"> {
+/** The devices' and event delivery's use cases, bound to their ports. */
+function deviceAndEventServices(config: Config, system: System): Pick<HttpContext, "devices" | "events"> {
   const reads = system.store.primary;
   return {
     devices: deviceServices({
-      devices: new KyselyDevices(system.database.db, system.world, system.faults, gateway),
+      devices: system.devicePairing,
       reads,
       clock: system.clock,
       ids: system.ids,
       seal: (secret) => system.secrets.seal(secret),
       callerOf: async (authorization) => {
-        const auth = await authenticate({ gateway, reads, clock: system.clock }, authorization, "query");
+        const auth = await authenticate(
+          { gateway: system.gateway, reads, clock: system.clock },
+          authorization,
+          "query",
+        );
         return auth.ok ? auth.value : null;
       },
       cancelWindowSeconds: system.cancelDeps.cancelWindowSeconds,
     }),
     events: eventServices({
-      store: new EventStore(system.database.db),
+      store: system.eventStore,
       secrets: system.secrets,
       realClock: system.realClock,
       options: deliveryOptions(config),
@@ -209,8 +220,8 @@ function deviceAndEventServices(
 /** One warn line and one stored alert per tripped budget and window; never a code. */
 async function raiseEnumerationAlert(
   trip: EnumerationTrip,
-  devices: DeviceStore,
-  alerts: AlertStore,
+  devices: System["devices"],
+  alerts: System["alerts"],
   log: HealthLog | undefined,
 ): Promise<void> {
   const s = trip.subject;
@@ -265,7 +276,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       ...(opts.realClock ? { realClock: opts.realClock } : {}),
     }));
   try {
-    const operator = loadToken(config.operatorToken, dataDir, "operator.token");
+    const operator = operatorToken(config, dataDir);
     checkOperatorToken(config, operator);
     // Files the database (re)wrote while opening: its own, restricted again (counted, not listed).
     const reopened = secureDataFolder(dataDir, opts.chmod).filter((path) => !restricted.includes(path));
@@ -299,9 +310,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     housekeeping.unref();
     // Expired unused vouchers of products that say so refund themselves (apply_source 1).
     const expirySweep = setInterval(() => {
-      sweepExpiredRefunds(system.afterSaleDeps).catch((err) =>
-        app.log.warn({ err: { message: (err as Error).message } }, "expiry sweep failed"),
-      );
+      context.platform
+        .sweepExpiredRefunds()
+        .catch((err) => app.log.warn({ err: { message: (err as Error).message } }, "expiry sweep failed"));
     }, 60 * 1000);
     expirySweep.unref();
 

@@ -1,24 +1,37 @@
 /**
- * The composition root: opens the database and wires the store's adapters into the core's
- * ports. The server and the tests build the system the same way.
+ * The composition root: opens the database and wires the store's adapters into the core's and
+ * the gateway's ports. The only file outside store/ that imports store/ (the dependency rule,
+ * .dependency-cruiser.cjs): what the server needs of the store for its wiring (keys, the data
+ * folder, the shared counters) it takes from here. The server and the tests build the system
+ * the same way.
  */
-import { sql } from "kysely";
+import type { Config } from "./config.js";
 import type { AfterSaleDeps } from "./core/after-sale.js";
 import type { CancelDeps } from "./core/cancel-redemption.js";
 import type { IssueDeps } from "./core/issue-order.js";
 import type { LookupDeps } from "./core/lookup.js";
 import type { RealClock } from "./core/ports.js";
 import type { RedeemDeps } from "./core/redeem-codes.js";
+import type { CounterStore } from "./gateway/counter-store.js";
 import { SecretBox } from "./security/secret-box.js";
+import { AlertStore } from "./store/alert-store.js";
 import { SandboxClock, systemRealClock } from "./store/clocks.js";
 import { cryptoCodes } from "./store/codes.js";
-import { type Database, openDatabase } from "./store/database.js";
+import { type Chmod, restrictDataDir, restrictUmask } from "./store/data-dir.js";
+import { type Database, isDatabaseUnavailable, openDatabase } from "./store/database.js";
+import { databaseAnswers, takeWorkerNumber } from "./store/database-probe.js";
+import { DeviceStore, KyselyDevices } from "./store/device-store.js";
+import { EventStore } from "./store/event-store.js";
 import { FaultBoard } from "./store/faults.js";
 import { KyselyFulfillmentStore } from "./store/fulfillment-store.js";
+import { KyselyGatewayStore } from "./store/gateway-store.js";
 import { FaultyIdSource, Snowflake } from "./store/ids.js";
-import { loadKey } from "./store/keys.js";
+import { loadKey, loadToken } from "./store/keys.js";
 import { ReadCache } from "./store/read-cache.js";
+import { memoryCounters, redisCounters } from "./store/shared-counters.js";
 import { WorldWriter } from "./store/world-writer.js";
+
+export type { Chmod } from "./store/data-dir.js";
 
 export interface SystemOptions {
   readonly databaseUrl?: string | undefined;
@@ -44,11 +57,22 @@ export interface System {
   readonly secrets: SecretBox;
   readonly world: WorldWriter;
   readonly cache: ReadCache;
+  readonly gateway: KyselyGatewayStore;
+  readonly alerts: AlertStore;
+  readonly devices: DeviceStore;
+  /** Device pairing's port (a device's app, grant and token in one transaction). */
+  readonly devicePairing: KyselyDevices;
+  /** The outbox and the deliveries (event delivery's ports). */
+  readonly eventStore: EventStore;
+  /** Whether an error says the database is unreachable (an outage, a restart), not unexpected. */
+  isDatabaseUnavailable(error: unknown): boolean;
   readonly redeemDeps: RedeemDeps;
   readonly lookupDeps: LookupDeps;
   readonly issueDeps: IssueDeps;
   readonly cancelDeps: CancelDeps;
   readonly afterSaleDeps: AfterSaleDeps;
+  /** The database answers now (for /healthz). */
+  databaseAnswers(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -66,12 +90,13 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
   const realClock = opts.realClock ?? systemRealClock;
   const clock = new SandboxClock(realClock);
   // Each process takes its own worker number, so ids of processes sharing a database never collide.
-  const worker = await sql<{ n: string }>`SELECT nextval('worker_ids') AS n`.execute(database.db);
-  const ids = new FaultyIdSource(new Snowflake(Number(worker.rows[0]?.n ?? 0) % 1024, realClock), faults);
+  const ids = new FaultyIdSource(new Snowflake(await takeWorkerNumber(database.db), realClock), faults);
   const cache = new ReadCache(opts.cacheMs ?? 1000, () => realClock.nowMs());
   const store = new KyselyFulfillmentStore(database.db, faults, replica?.db, cache);
   const secrets = new SecretBox(loadKey(opts.secretKey, dataDir, "secret.key"));
   const deadlineMs = opts.deadlineMs ?? 3000;
+  const world = new WorldWriter(database.db, () => cache.clear());
+  const gateway = new KyselyGatewayStore(database.db, faults, cache);
   return {
     database,
     replica,
@@ -81,16 +106,48 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
     realClock,
     ids,
     secrets,
-    world: new WorldWriter(database.db, () => cache.clear()),
+    world,
     cache,
+    gateway,
+    alerts: new AlertStore(database.db),
+    devices: new DeviceStore(database.db),
+    devicePairing: new KyselyDevices(database.db, world, faults, gateway),
+    eventStore: new EventStore(database.db),
+    isDatabaseUnavailable,
     redeemDeps: { store, clock, ids, deadlineMs },
     lookupDeps: { store, clock },
     issueDeps: { store, clock, ids, codes: cryptoCodes },
     cancelDeps: { store, clock, ids, cancelWindowSeconds: opts.cancelWindowSeconds ?? 3600 },
     afterSaleDeps: { store, clock, ids },
+    databaseAnswers: () => databaseAnswers(database.db),
     close: async () => {
       await replica?.close();
       await database.close();
     },
   };
 }
+
+/**
+ * Data at rest: the umask first (so what Node creates from now on is the user's only), then the
+ * data folder and everything already in it restricted. Returns what changed. Run again once the
+ * database is open: PGlite sets its files' modes itself (0666 from its initdb, 0644 for files it
+ * creates, whatever the umask), so a fresh database and its start-up files need the second pass;
+ * the folder's own 0700 is what keeps files it creates later out of other users' reach.
+ */
+export function secureDataFolder(dataDir: string | null, chmod: Chmod | undefined): string[] {
+  if (dataDir === null) return [];
+  restrictUmask();
+  return restrictDataDir(dataDir, chmod);
+}
+
+/** The QR codec's key: FULFILL_QR_KEY, else generated once into the data folder. */
+export const qrKey = (config: Config, dataDir: string | null): Buffer =>
+  loadKey(config.qrKey, dataDir, "qr.key");
+
+/** The operator token: FULFILL_OPERATOR_TOKEN, else generated once into the data folder (its path returned). */
+export const operatorToken = (config: Config, dataDir: string | null) =>
+  loadToken(config.operatorToken, dataDir, "operator.token");
+
+/** Where the limits count: Redis when configured (every process shares), else this process. */
+export const sharedCounters = (config: Config): CounterStore =>
+  config.redisUrl ? redisCounters(config.redisUrl, config.redisKeyPrefix) : memoryCounters();

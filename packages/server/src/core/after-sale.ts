@@ -7,6 +7,7 @@ import type { ItemEvent } from "../domain/item-state.js";
 import { moveItems } from "./move-items.js";
 import type { BusinessClock, FulfillmentStore, FulfillmentTx, IdSource } from "./ports.js";
 import type { AfterSaleOrderRecord } from "./records.js";
+import { fail, ok, type Result } from "./result.js";
 
 export const APPLY_SOURCE = {
   EXPIRE_AUTO_REFUND: 1,
@@ -21,9 +22,11 @@ export const AFTER_SALE_EVENT = {
 } as const;
 
 export type AfterSaleFailure = "not_found" | "refused" | "conflict" | "empty";
-export type AfterSaleOutcome =
-  | { ok: true; afterSale: AfterSaleOrderRecord }
-  | { ok: false; reason: AfterSaleFailure };
+/**
+ * A refused after-sale is a platform error (a generic code, not a catalogue row): `not_found`,
+ * or `invalid_params`; the cause is the short reason.
+ */
+export type AfterSaleOutcome = Result<AfterSaleOrderRecord>;
 
 export interface AfterSaleDeps {
   readonly store: FulfillmentStore;
@@ -71,9 +74,12 @@ async function run(
   work: (tx: FulfillmentTx) => Promise<AfterSaleOrderRecord>,
 ): Promise<AfterSaleOutcome> {
   try {
-    return { ok: true, afterSale: await deps.store.transaction(work) };
+    return ok(await deps.store.transaction(work));
   } catch (err) {
-    if (err instanceof Abort) return { ok: false, reason: err.reason };
+    if (err instanceof Abort)
+      return fail(err.reason === "not_found" ? "not_found" : "invalid_params", err.reason, {
+        message: `after-sale ${err.reason}`,
+      });
     throw err;
   }
 }
@@ -190,7 +196,7 @@ export async function sweepExpiredRefunds(deps: AfterSaleDeps, limit = 500): Pro
   const made: AfterSaleOrderRecord[] = [];
   for (const [shopOrderId, { merchantId, items }] of byOrder) {
     const r = await refundExpired(deps, merchantId, shopOrderId, items);
-    if (r.ok) made.push(r.afterSale);
+    if (r.ok) made.push(r.value);
   }
   return made;
 }

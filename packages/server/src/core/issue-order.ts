@@ -32,23 +32,24 @@ export interface IssueDeps {
   readonly codes: CodeSource;
 }
 
-/** Failures of this use case are platform errors (not catalogue rows): a short reason. */
-export type IssueFailure = "product_not_found" | "quantity_invalid" | "codes_exhausted";
+/**
+ * Failures of this use case are platform errors (generic codes, not catalogue rows) whose
+ * message is the short reason.
+ */
+const refused = (row: "not_found" | "invalid_params", reason: string) =>
+  fail(row, reason, { message: reason });
 
 const ATTEMPTS = 5;
 
-export async function issueShopOrder(
-  deps: IssueDeps,
-  cmd: IssueOrderCommand,
-): Promise<Result<IssuedOrder> | { ok: false; reason: IssueFailure }> {
+export async function issueShopOrder(deps: IssueDeps, cmd: IssueOrderCommand): Promise<Result<IssuedOrder>> {
   if (!Number.isInteger(cmd.quantity) || cmd.quantity < 1 || cmd.quantity > 100)
-    return { ok: false, reason: "quantity_invalid" };
+    return refused("invalid_params", "quantity_invalid");
   const ctx = { merchantId: cmd.merchantId, fault: null };
   const [product] = await deps.store.primary.products([cmd.productId], ctx);
-  if (!product || product.merchantId !== cmd.merchantId) return { ok: false, reason: "product_not_found" };
+  if (!product || product.merchantId !== cmd.merchantId) return refused("not_found", "product_not_found");
   // Paid at placement: each item leaves INIT for WAIT_FULFILL through the state machine.
   const paid = nextItemState({ voucher: "INIT", execution: "INIT", sub: "INIT" }, "pay");
-  if (!paid) return fail("R19", "pay transition refused");
+  if (!paid) throw new Error("the state machine refuses to pay a new item");
 
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const order: ShopOrderRecord = {
@@ -79,5 +80,5 @@ export async function issueShopOrder(
       if (!(err instanceof CodeTaken)) throw err;
     }
   }
-  return { ok: false, reason: "codes_exhausted" };
+  return refused("invalid_params", "codes_exhausted");
 }

@@ -5,7 +5,6 @@
 import swagger from "@fastify/swagger";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
-import { sql } from "kysely";
 import { CATALOGUE } from "../domain/catalogue.js";
 import { GATEWAY_ROWS } from "../gateway/caller.js";
 import { genericReply, rowReply } from "../gateway/envelope.js";
@@ -148,7 +147,7 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
       durationMs: Math.max(0, Math.round(reply.elapsedTime)),
       cause: o.cause?.slice(0, 1000) ?? null,
       redeemId: o.redeemId,
-      createdAt: Math.floor(ctx.system.realClock.nowMs() / 1000),
+      createdAt: Math.floor(ctx.realClock.nowMs() / 1000),
     });
   });
 
@@ -224,12 +223,10 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     "/healthz",
     { schema: { tags: ["ops"], summary: "Up, and the database reachable" } },
     async (_request, reply) => {
-      try {
-        await sql`SELECT 1`.execute(ctx.system.database.db);
-        return reply.send({ status: "ok", database: ctx.system.database.kind });
-      } catch {
-        return reply.code(503).send({ status: "unavailable" });
-      }
+      const health = await ctx.health();
+      return health.ok
+        ? reply.send({ status: "ok", database: health.database })
+        : reply.code(503).send({ status: "unavailable" });
     },
   );
 

@@ -1,20 +1,30 @@
-/** Everything the HTTP layer needs, built once per process. */
+/**
+ * Everything the HTTP layer needs, built once per process by the composition root: the use
+ * cases (services bound to their ports), never the store.
+ */
 import type { Config } from "../config.js";
 import type { DeviceServices } from "../core/devices.js";
+import type { PlatformServices, SandboxServices } from "../core/platform-services.js";
+import type { RealClock } from "../core/ports.js";
 import type { EventServices } from "../events/services.js";
+import type { CounterStore } from "../gateway/counter-store.js";
+import type { EnumerationGuard } from "../gateway/enumeration-guard.js";
 import type { FailureThrottle } from "../gateway/failure-throttle.js";
 import type { QrCodec } from "../gateway/qr-codec.js";
 import type { RequestLogWriter } from "../gateway/request-log-writer.js";
 import type { SaasEndpoints } from "../gateway/saas-endpoints.js";
-import type { AlertStore } from "../store/alert-store.js";
-import type { KyselyGatewayStore } from "../store/gateway-store.js";
-import type { CounterStore } from "../store/shared-counters.js";
 import type { System } from "../system.js";
 
+/** What /healthz reports: the database answers (and which), or not. */
+export type Health = { readonly ok: true; readonly database: string } | { readonly ok: false };
+
 export interface HttpContext {
+  // TODO(issue 14, helpers saas and events): `system`, `gateway`, `qr`, `limiter` and
+  // `enumeration` give way to their services (`saas`, `devices`, `events`).
   readonly system: System;
   readonly config: Config;
-  readonly gateway: KyselyGatewayStore;
+  readonly realClock: RealClock;
+  readonly gateway: System["gateway"];
   readonly qr: QrCodec;
   /** The SaaS endpoints: token, lookup, redeem, cancel, records (with the rate limit and enumeration budget). */
   readonly saas: SaasEndpoints;
@@ -30,11 +40,15 @@ export interface HttpContext {
     readonly operator: FailureThrottle;
     readonly pairing: FailureThrottle;
   };
-  readonly alerts: AlertStore;
   /** POS devices: create, list, revoke; pair; the session a device token stands for. */
   readonly devices: DeviceServices;
   /** Event delivery: dead letters, replay, a shop order's events; the relay's life. */
   readonly events: EventServices;
+  /** The operator's platform API (CONTRACT.md section 8). */
+  readonly platform: PlatformServices;
+  /** The sandbox (CONTRACT.md section 7); null outside sandbox mode. */
+  readonly sandbox: SandboxServices | null;
+  health(): Promise<Health>;
 }
 
 /** What a request ended on, for the request log (written when the response is sent). */

@@ -28,7 +28,10 @@ export function operatorGuard(ctx: HttpContext) {
   };
 }
 
-/** A JSON success for the operator APIs: the TTLS envelope with the data. */
+/**
+ * TODO(issue 14, helper events): the last envelope copy, kept only for devices/routes.ts and
+ * events/routes.ts until they answer through `sendResult`; delete it when they do.
+ */
 export function okEnvelope(request: FastifyRequest, data: unknown) {
   return { data, error: { code: "0", message: "success", log_id: request.id } };
 }

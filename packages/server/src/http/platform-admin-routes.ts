@@ -1,24 +1,20 @@
 /**
  * The operator's platform API (CONTRACT.md section 8): apps, merchants, shops, grants,
  * holidays, products (create or replace, validated like the sandbox world), shop orders, the
- * customer's QR, after-sales. Guarded by the operator token.
+ * customer's QR, after-sales. Guarded by the operator token; each route calls one use case of
+ * `ctx.platform` and sends its outcome.
  */
-import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import QRCode from "qrcode";
 import { type Static, Type } from "typebox";
-import { approveRefund, closeRefund, requestRefund, sweepExpiredRefunds } from "../core/after-sale.js";
-import { issueShopOrder } from "../core/issue-order.js";
-import { itemRedemptionStatus } from "../domain/item-state.js";
+import { WorldGrant, WorldHoliday, WorldMerchant, WorldProduct, WorldShop } from "../core/platform-schema.js";
+import type { AfterSaleOrderRecord } from "../core/records.js";
+import { fail, type Result } from "../core/result.js";
 import { REDEMPTION_STATUS } from "../domain/status.js";
-import { genericReply } from "../gateway/envelope.js";
-import { loadWorld, WorldInvalid } from "../sandbox/world-loader.js";
-import { WorldGrant, WorldHoliday, WorldMerchant, WorldProduct, WorldShop } from "../sandbox/world-schema.js";
 import type { HttpContext } from "./context.js";
-import { okEnvelope, operatorGuard } from "./operator.js";
-import { issueQr } from "./sandbox-routes.js";
+import { operatorGuard } from "./operator.js";
 import { INT64_ID } from "./schemas.js";
-import { send } from "./send.js";
+import { type SendExtra, sendImage, sendResult } from "./send.js";
 
 const IdParam = Type.String({ pattern: INT64_ID });
 
@@ -44,54 +40,58 @@ const AfterSaleBody = Type.Object({
 });
 
 const MerchantOnly = Type.Object({ merchant_id: IdParam });
+const GrantParams = Type.Object({ merchant_id: IdParam, client_key: Type.String({ maxLength: 64 }) });
+const GrantBody = Type.Omit(WorldGrant, ["client_key"]);
+const ShopOrderParams = Type.Object({ shop_order_id: IdParam });
+const QrQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal("json"), Type.Literal("png"), Type.Literal("svg")])),
+  ttl: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
+});
+const AfterSaleParams = Type.Object({ after_sale_order_id: IdParam });
 
-function invalid(request: FastifyRequest, reply: FastifyReply, message: string) {
-  return send(request, reply, genericReply("invalid_params", request.id, message.slice(0, 300)), message);
+/** A platform answer: a refusal's message says at most 300 characters. */
+function answer<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  result: Result<T>,
+  data: (value: T) => Record<string, unknown>,
+  extra: SendExtra = {},
+) {
+  const clipped =
+    result.ok || result.message === undefined ? result : { ...result, message: result.message.slice(0, 300) };
+  return sendResult(request, reply, clipped, data, extra);
 }
+
+/** A body the schema refused (the routes attach validation to answer it here). */
+const invalid = (request: FastifyRequest, reply: FastifyReply, message: string) =>
+  answer(request, reply, fail("invalid_params", message, { message }), () => ({}));
+
+const afterSaleView = (a: AfterSaleOrderRecord) => ({
+  after_sale_order_id: a.afterSaleOrderId,
+  shop_order_id: a.shopOrderId,
+  item_order_ids: a.itemOrderIds,
+  status: a.status,
+  apply_source: a.applySource,
+  create_time: a.createTime,
+  update_time: a.updateTime,
+});
 
 export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const onRequest = operatorGuard(ctx);
   const common = { onRequest, attachValidation: true };
-  const sys = ctx.system;
-
-  /** Create or replace through the world loader: one validation, one writer. */
-  async function upsert(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    world: Parameters<typeof loadWorld>[3],
-    data: unknown,
-  ) {
-    if (request.validationError) return invalid(request, reply, request.validationError.message);
-    try {
-      await loadWorld(sys.world, sys.secrets, sys.ids, world, {
-        webhookAllowLoopback: ctx.config.webhookAllowLoopback,
-      });
-    } catch (err) {
-      if (err instanceof WorldInvalid) return invalid(request, reply, err.message);
-      throw err;
-    }
-    return reply.send(okEnvelope(request, data));
-  }
+  const platform = ctx.platform;
+  const summary = (text: string) => ({ tags: ["platform"], summary: text });
 
   app.post(
     "/platform/apps",
     {
       ...common,
-      schema: {
-        tags: ["platform"],
-        summary: "Create or replace a SaaS app; the secret is shown once",
-        body: AppBody,
-      },
+      schema: { ...summary("Create or replace a SaaS app; the secret is shown once"), body: AppBody },
     },
     async (request, reply) => {
-      const body = request.body as Static<typeof AppBody>;
-      const secret = body.client_secret ?? `cs_${randomBytes(24).toString("base64url")}`;
-      return upsert(
-        request,
-        reply,
-        { apps: [{ ...body, client_secret: secret }] },
-        { client_key: body.client_key, client_secret: secret, name: body.name },
-      );
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
+      const created = await platform.putApp(request.body as Static<typeof AppBody>);
+      return answer(request, reply, created, (a) => ({ ...a }));
     },
   );
 
@@ -99,15 +99,14 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     "/platform/merchants",
     {
       ...common,
-      schema: {
-        tags: ["platform"],
-        summary: "Create or replace a merchant (with shops and grants)",
-        body: WorldMerchant,
-      },
+      schema: { ...summary("Create or replace a merchant (with shops and grants)"), body: WorldMerchant },
     },
     async (request, reply) => {
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
       const body = request.body as Static<typeof WorldMerchant>;
-      return upsert(request, reply, { merchants: [body] }, { merchant_id: body?.merchant_id });
+      return answer(request, reply, await platform.putMerchant(body), () => ({
+        merchant_id: body.merchant_id,
+      }));
     },
   );
 
@@ -115,37 +114,15 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     "/platform/merchants/:merchant_id/shops",
     {
       ...common,
-      schema: {
-        tags: ["platform"],
-        summary: "Create or replace a shop",
-        params: MerchantOnly,
-        body: WorldShop,
-      },
+      schema: { ...summary("Create or replace a shop"), params: MerchantOnly, body: WorldShop },
     },
     async (request, reply) => {
-      const { merchant_id } = request.params as Static<typeof MerchantOnly>;
-      const merchant = await sys.store.primary.merchant(merchant_id, {
-        merchantId: merchant_id,
-        fault: null,
-      });
-      if (!merchant) return send(request, reply, genericReply("not_found", request.id, "unknown merchant"));
-      const body = request.body as Static<typeof WorldShop>;
-      return upsert(
-        request,
-        reply,
-        {
-          merchants: [
-            {
-              merchant_id,
-              name: merchant.name,
-              country: merchant.country,
-              timezone: merchant.timezone,
-              shops: [body],
-            },
-          ],
-        },
-        body,
-      );
+      // The merchant is looked up first: an unknown one answers not_found whatever the body.
+      const merchant = await platform.merchant((request.params as Static<typeof MerchantOnly>).merchant_id);
+      if (!merchant.ok) return answer(request, reply, merchant, () => ({}));
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
+      const shop = request.body as Static<typeof WorldShop>;
+      return answer(request, reply, await platform.putShop(merchant.value, shop), () => shop);
     },
   );
 
@@ -154,37 +131,19 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     {
       ...common,
       schema: {
-        tags: ["platform"],
-        summary: "Grant (or change the grant of) an app: scopes and optional shop list",
-        params: Type.Object({ merchant_id: IdParam, client_key: Type.String({ maxLength: 64 }) }),
-        body: Type.Omit(WorldGrant, ["client_key"]),
+        ...summary("Grant (or change the grant of) an app: scopes and optional shop list"),
+        params: GrantParams,
+        body: GrantBody,
       },
     },
     async (request, reply) => {
-      const { merchant_id, client_key } = request.params as { merchant_id: string; client_key: string };
-      const merchant = await sys.store.primary.merchant(merchant_id, {
-        merchantId: merchant_id,
-        fault: null,
-      });
-      if (!merchant) return send(request, reply, genericReply("not_found", request.id, "unknown merchant"));
-      const body = request.body as Omit<Static<typeof WorldGrant>, "client_key">;
+      const { merchant_id, client_key } = request.params as Static<typeof GrantParams>;
+      const merchant = await platform.merchant(merchant_id);
+      if (!merchant.ok) return answer(request, reply, merchant, () => ({}));
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
+      const body = request.body as Static<typeof GrantBody> | undefined;
       const grant = { client_key, scopes: body?.scopes ?? [], third_shop_ids: body?.third_shop_ids ?? [] };
-      return upsert(
-        request,
-        reply,
-        {
-          merchants: [
-            {
-              merchant_id,
-              name: merchant.name,
-              country: merchant.country,
-              timezone: merchant.timezone,
-              grants: [grant],
-            },
-          ],
-        },
-        grant,
-      );
+      return answer(request, reply, await platform.putGrant(merchant.value, grant), () => grant);
     },
   );
 
@@ -192,71 +151,52 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     "/platform/merchants/:merchant_id/grants/:client_key",
     {
       onRequest,
-      schema: {
-        tags: ["platform"],
-        summary: "Revoke a grant: its tokens stop working at once",
-        params: Type.Object({ merchant_id: IdParam, client_key: Type.String({ maxLength: 64 }) }),
-      },
+      schema: { ...summary("Revoke a grant: its tokens stop working at once"), params: GrantParams },
     },
     async (request, reply) => {
-      const { merchant_id, client_key } = request.params as { merchant_id: string; client_key: string };
-      const revoked = await sys.world.inTransaction((w) =>
-        w.revokeGrant(client_key, merchant_id, sys.clock.now()),
-      );
-      if (!revoked) return send(request, reply, genericReply("not_found", request.id, "no such grant"));
-      return reply.send(okEnvelope(request, { revoked: true }));
+      const { merchant_id, client_key } = request.params as Static<typeof GrantParams>;
+      return answer(request, reply, await platform.revokeGrant(merchant_id, client_key), (r) => r);
     },
   );
 
   app.post(
     "/platform/holidays",
-    {
-      ...common,
-      schema: { tags: ["platform"], summary: "Create or replace a holiday of a country", body: WorldHoliday },
+    { ...common, schema: { ...summary("Create or replace a holiday of a country"), body: WorldHoliday } },
+    async (request, reply) => {
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
+      const holiday = request.body as Static<typeof WorldHoliday>;
+      return answer(request, reply, await platform.putHoliday(holiday), () => holiday);
     },
-    async (request, reply) =>
-      upsert(request, reply, { holidays: [request.body as Static<typeof WorldHoliday>] }, request.body),
   );
 
   app.post(
     "/platform/products",
-    { ...common, schema: { tags: ["platform"], summary: "Create or replace a product", body: WorldProduct } },
+    { ...common, schema: { ...summary("Create or replace a product"), body: WorldProduct } },
     async (request, reply) => {
-      const body = request.body as Static<typeof WorldProduct>;
-      return upsert(request, reply, { products: [body] }, { product_id: body?.product_id });
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
+      const product = request.body as Static<typeof WorldProduct>;
+      return answer(request, reply, await platform.putProduct(product), () => ({
+        product_id: product.product_id,
+      }));
     },
   );
 
   app.post(
     "/platform/orders",
-    {
-      ...common,
-      schema: { tags: ["platform"], summary: "Place a paid shop order: one code per item", body: OrderBody },
-    },
+    { ...common, schema: { ...summary("Place a paid shop order: one code per item"), body: OrderBody } },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);
       const body = request.body as Static<typeof OrderBody>;
-      const result = await issueShopOrder(sys.issueDeps, {
+      const issued = await platform.issueOrder({
         merchantId: body.merchant_id,
         productId: body.product_id,
         userId: body.user_id,
         quantity: body.quantity,
       });
-      if (!result.ok) {
-        const reason = "reason" in result ? result.reason : result.row;
-        return send(
-          request,
-          reply,
-          genericReply(reason === "product_not_found" ? "not_found" : "invalid_params", request.id, reason),
-          reason,
-        );
-      }
-      return reply.send(
-        okEnvelope(request, {
-          shop_order_id: result.value.shopOrderId,
-          items: result.value.items.map((i) => ({ item_order_id: i.itemOrderId, code: i.code })),
-        }),
-      );
+      return answer(request, reply, issued, (o) => ({
+        shop_order_id: o.shopOrderId,
+        items: o.items.map((i) => ({ item_order_id: i.itemOrderId, code: i.code })),
+      }));
     },
   );
 
@@ -264,48 +204,26 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     "/platform/orders/:shop_order_id",
     {
       onRequest,
-      schema: {
-        tags: ["platform"],
-        summary: "A shop order with its items' three records",
-        params: Type.Object({ shop_order_id: IdParam }),
-      },
+      schema: { ...summary("A shop order with its items' three records"), params: ShopOrderParams },
     },
     async (request, reply) => {
-      const { shop_order_id } = request.params as { shop_order_id: string };
-      const order = await sys.store.primary.shopOrderById(shop_order_id);
-      if (!order) return send(request, reply, genericReply("not_found", request.id, "unknown shop order"));
-      const ctx0 = { merchantId: order.merchantId, fault: null };
-      const vouchers = await sys.store.primary.vouchersByShopOrder(order.merchantId, shop_order_id, ctx0);
-      const ids = vouchers.map((v) => v.itemOrderId);
-      const execs = new Map(
-        (await sys.store.primary.executionOrders(ids, ctx0)).map((e) => [e.itemOrderId, e]),
-      );
-      const subs = new Map((await sys.store.primary.subOrders(ids, ctx0)).map((s) => [s.itemOrderId, s]));
-      return reply.send(
-        okEnvelope(request, {
-          shop_order_id,
-          merchant_id: order.merchantId,
-          product_id: order.productId,
-          user_id: order.userId,
-          create_time: order.createTime,
-          items: vouchers.map((v) => {
-            const state = {
-              voucher: v.status,
-              execution: execs.get(v.itemOrderId)?.status ?? v.status,
-              sub: subs.get(v.itemOrderId)?.status ?? v.status,
-            };
-            return {
-              item_order_id: v.itemOrderId,
-              code: v.code,
-              voucher_status: state.voucher,
-              execution_status: state.execution,
-              sub_fulfillment_status: state.sub,
-              redemption_status: REDEMPTION_STATUS[itemRedemptionStatus(state)],
-              redeem_id: v.redeemId,
-            };
-          }),
-        }),
-      );
+      const { shop_order_id } = request.params as Static<typeof ShopOrderParams>;
+      return answer(request, reply, await platform.order(shop_order_id), ({ order, items }) => ({
+        shop_order_id,
+        merchant_id: order.merchantId,
+        product_id: order.productId,
+        user_id: order.userId,
+        create_time: order.createTime,
+        items: items.map((i) => ({
+          item_order_id: i.itemOrderId,
+          code: i.code,
+          voucher_status: i.state.voucher,
+          execution_status: i.state.execution,
+          sub_fulfillment_status: i.state.sub,
+          redemption_status: REDEMPTION_STATUS[i.redemptionStatus],
+          redeem_id: i.redeemId,
+        })),
+      }));
     },
   );
 
@@ -313,139 +231,89 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     "/platform/orders/:shop_order_id/qr",
     {
       onRequest,
+      config: { logName: "platform.qr" },
       schema: {
-        tags: ["platform"],
-        summary: "The customer's dynamic QR: qr_info as JSON, or drawn as PNG or SVG",
-        params: Type.Object({ shop_order_id: IdParam }),
-        querystring: Type.Object({
-          format: Type.Optional(Type.Union([Type.Literal("json"), Type.Literal("png"), Type.Literal("svg")])),
-          ttl: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400 })),
-        }),
+        ...summary("The customer's dynamic QR: qr_info as JSON, or drawn as PNG or SVG"),
+        params: ShopOrderParams,
+        querystring: QrQuery,
       },
       attachValidation: true,
     },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);
-      const { shop_order_id } = request.params as { shop_order_id: string };
-      const { format, ttl } = request.query as { format?: string; ttl?: number };
-      const order = await sys.store.primary.shopOrderById(shop_order_id);
-      if (!order) return send(request, reply, genericReply("not_found", request.id, "unknown shop order"));
-      const qr = issueQr(ctx, shop_order_id, ttl ?? ctx.config.qrTtlSeconds);
-      request.outcome = {
-        endpoint: "platform.qr",
-        row: "OK",
-        cause: null,
-        appId: null,
-        merchantId: order.merchantId,
-        redeemId: null,
-      };
-      if (format === "png")
-        return reply
-          .type("image/png")
-          .send(await QRCode.toBuffer(qr.qr_info, { errorCorrectionLevel: "M", margin: 2, width: 320 }));
-      if (format === "svg")
-        return reply
-          .type("image/svg+xml")
-          .send(await QRCode.toString(qr.qr_info, { type: "svg", errorCorrectionLevel: "M", margin: 2 }));
-      return reply.send(okEnvelope(request, qr));
+      const { shop_order_id } = request.params as Static<typeof ShopOrderParams>;
+      const { format, ttl } = request.query as Static<typeof QrQuery>;
+      const qr = await platform.issueQr(shop_order_id, ttl ?? ctx.config.qrTtlSeconds);
+      if (!qr.ok || format === undefined || format === "json")
+        return answer(request, reply, qr, (q) => ({ qr_info: q.qr_info, expires_at: q.expires_at }), {
+          merchantId: qr.ok ? qr.value.merchantId : null,
+        });
+      const drawn =
+        format === "png"
+          ? await QRCode.toBuffer(qr.value.qr_info, { errorCorrectionLevel: "M", margin: 2, width: 320 })
+          : await QRCode.toString(qr.value.qr_info, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
+      return sendImage(request, reply, format === "png" ? "image/png" : "image/svg+xml", drawn, {
+        merchantId: qr.value.merchantId,
+      });
     },
   );
-
-  const afterSaleReply = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    r: Awaited<ReturnType<typeof requestRefund>>,
-  ) => {
-    if (!r.ok) {
-      const code = r.reason === "not_found" ? "not_found" : "invalid_params";
-      return send(request, reply, genericReply(code, request.id, `after-sale ${r.reason}`), r.reason);
-    }
-    const a = r.afterSale;
-    return reply.send(
-      okEnvelope(request, {
-        after_sale_order_id: a.afterSaleOrderId,
-        shop_order_id: a.shopOrderId,
-        item_order_ids: a.itemOrderIds,
-        status: a.status,
-        apply_source: a.applySource,
-        create_time: a.createTime,
-        update_time: a.updateTime,
-      }),
-    );
-  };
 
   app.post(
     "/platform/after-sales",
     {
       ...common,
-      schema: {
-        tags: ["platform"],
-        summary: "The customer asks for a refund: refund in progress",
-        body: AfterSaleBody,
-      },
+      schema: { ...summary("The customer asks for a refund: refund in progress"), body: AfterSaleBody },
     },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);
       const body = request.body as Static<typeof AfterSaleBody>;
-      return afterSaleReply(
-        request,
-        reply,
-        await requestRefund(sys.afterSaleDeps, body.merchant_id, body.shop_order_id, body.item_order_ids),
+      const requested = await platform.requestRefund(
+        body.merchant_id,
+        body.shop_order_id,
+        body.item_order_ids,
       );
+      return answer(request, reply, requested, afterSaleView);
     },
   );
 
-  for (const [verb, run] of [
-    ["approve", approveRefund],
-    ["close", closeRefund],
-  ] as const) {
+  for (const verb of ["approve", "close"] as const) {
     app.post(
       `/platform/after-sales/:after_sale_order_id/${verb}`,
       {
         ...common,
         schema: {
-          tags: ["platform"],
-          summary:
+          ...summary(
             verb === "approve"
               ? "Approve the refund: all three records refunded"
               : "Close the after-sale: the items are usable again",
-          params: Type.Object({ after_sale_order_id: IdParam }),
+          ),
+          params: AfterSaleParams,
           body: MerchantOnly,
         },
       },
       async (request, reply) => {
         if (request.validationError) return invalid(request, reply, request.validationError.message);
-        const { after_sale_order_id } = request.params as { after_sale_order_id: string };
-        return afterSaleReply(
-          request,
-          reply,
-          await run(
-            sys.afterSaleDeps,
-            (request.body as Static<typeof MerchantOnly>).merchant_id,
-            after_sale_order_id,
-          ),
-        );
+        const { after_sale_order_id } = request.params as Static<typeof AfterSaleParams>;
+        const { merchant_id } = request.body as Static<typeof MerchantOnly>;
+        const settled =
+          verb === "approve"
+            ? await platform.approveRefund(merchant_id, after_sale_order_id)
+            : await platform.closeRefund(merchant_id, after_sale_order_id);
+        return answer(request, reply, settled, afterSaleView);
       },
     );
   }
 
   app.post(
     "/platform/expired-refunds/run",
-    {
-      onRequest,
-      schema: { tags: ["platform"], summary: "Refund expired unused vouchers now (also runs every minute)" },
-    },
-    async (request, reply) => {
-      const made = await sweepExpiredRefunds(sys.afterSaleDeps);
-      return reply.send(
-        okEnvelope(request, {
-          refunded: made.map((a) => ({
-            after_sale_order_id: a.afterSaleOrderId,
-            shop_order_id: a.shopOrderId,
-            item_order_ids: a.itemOrderIds,
-          })),
-        }),
-      );
-    },
+    { onRequest, schema: summary("Refund expired unused vouchers now (also runs every minute)") },
+    async (request, reply) =>
+      answer(request, reply, await platform.sweepExpiredRefunds(), (made) => ({
+        refunded: made.map((a) => ({
+          after_sale_order_id: a.afterSaleOrderId,
+          shop_order_id: a.shopOrderId,
+          item_order_ids: a.itemOrderIds,
+        })),
+      })),
   );
 }

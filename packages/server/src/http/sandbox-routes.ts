@@ -1,34 +1,30 @@
-/** The sandbox of CONTRACT.md section 7: world, faults, clock, QR. Registered only in sandbox mode. */
-import { randomBytes } from "node:crypto";
-import type { FastifyInstance } from "fastify";
+/**
+ * The sandbox of CONTRACT.md section 7: world, faults, clock, QR. Registered only in sandbox
+ * mode; each route calls one use case of `ctx.sandbox`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Static } from "typebox";
+import { World } from "../core/platform-schema.js";
+import { ok } from "../core/result.js";
 import { EXTRA_FAULT_POINTS, FAULT_POINTS } from "../domain/catalogue.js";
 import { genericReply } from "../gateway/envelope.js";
-import { loadWorld, WorldInvalid } from "../sandbox/world-loader.js";
-import { World } from "../sandbox/world-schema.js";
 import type { HttpContext } from "./context.js";
-import { okEnvelope, operatorGuard } from "./operator.js";
+import { operatorGuard } from "./operator.js";
 import { ClockBody, FaultBody, QrBody } from "./schemas.js";
-import { send } from "./send.js";
+import { send, sendResult } from "./send.js";
 
 const KNOWN_POINTS = new Set([...FAULT_POINTS, ...EXTRA_FAULT_POINTS]);
 
-export function issueQr(ctx: HttpContext, shopOrderId: string, ttl: number) {
-  const iat = ctx.system.clock.now();
-  const exp = iat + ttl;
-  const qr_info = ctx.qr.seal({
-    v: 1,
-    shop_order_id: shopOrderId,
-    qr_id: randomBytes(12).toString("base64url"),
-    iat,
-    exp,
-  });
-  return { qr_info, expires_at: exp };
-}
+/** A body the schema (or the list of points) refused; the request log keeps no cause for it. */
+const invalid = (request: FastifyRequest, reply: FastifyReply, message: string) =>
+  send(request, reply, genericReply("invalid_params", request.id, message));
 
 export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const sandbox = ctx.sandbox;
+  if (!sandbox) return;
   const guard = operatorGuard(ctx);
   const common = { onRequest: guard, attachValidation: true };
+  const faults = () => ({ armed: sandbox.faults.list() });
 
   app.post(
     "/sandbox/world",
@@ -38,22 +34,9 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
       schema: { tags: ["sandbox"], summary: "Load a world fixture (idempotent by id)", body: World },
     },
     async (request, reply) => {
-      if (request.validationError)
-        return send(
-          request,
-          reply,
-          genericReply("invalid_params", request.id, request.validationError.message),
-        );
-      try {
-        const summary = await loadWorld(ctx.system.world, ctx.system.secrets, ctx.system.ids, request.body, {
-          webhookAllowLoopback: ctx.config.webhookAllowLoopback,
-        });
-        return reply.send(okEnvelope(request, { loaded: summary }));
-      } catch (err) {
-        if (err instanceof WorldInvalid)
-          return send(request, reply, genericReply("invalid_params", request.id, err.message), err.message);
-        throw err;
-      }
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
+      const loaded = await sandbox.loadWorld(request.body);
+      return sendResult(request, reply, loaded, (summary) => ({ loaded: summary }));
     },
   );
 
@@ -68,22 +51,12 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
       },
     },
     async (request, reply) => {
-      if (request.validationError)
-        return send(
-          request,
-          reply,
-          genericReply("invalid_params", request.id, request.validationError.message),
-        );
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
       const body = request.body as Static<typeof FaultBody>;
-      if (!KNOWN_POINTS.has(body.point)) {
-        return send(
-          request,
-          reply,
-          genericReply("invalid_params", request.id, `unknown fault point ${body.point.slice(0, 64)}`),
-        );
-      }
-      ctx.system.faults.arm(body.point, body.times ?? 1, body.merchant_id ?? null);
-      return reply.send(okEnvelope(request, { armed: ctx.system.faults.list() }));
+      if (!KNOWN_POINTS.has(body.point))
+        return invalid(request, reply, `unknown fault point ${body.point.slice(0, 64)}`);
+      sandbox.faults.arm(body.point, body.times ?? 1, body.merchant_id ?? null);
+      return sendResult(request, reply, ok(null), faults);
     },
   );
 
@@ -91,17 +64,16 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
     "/sandbox/faults",
     { onRequest: guard, schema: { tags: ["sandbox"], summary: "Clear every armed fault" } },
     async (request, reply) => {
-      ctx.system.faults.clear();
-      return reply.send(okEnvelope(request, { armed: [] }));
+      sandbox.faults.clear();
+      return sendResult(request, reply, ok(null), () => ({ armed: [] }));
     },
   );
 
   app.get(
     "/sandbox/faults",
     { onRequest: guard, schema: { tags: ["sandbox"], summary: "List armed faults and known points" } },
-    async (request, reply) => {
-      return reply.send(okEnvelope(request, { armed: ctx.system.faults.list(), points: [...KNOWN_POINTS] }));
-    },
+    async (request, reply) =>
+      sendResult(request, reply, ok(null), () => ({ ...faults(), points: [...KNOWN_POINTS] })),
   );
 
   app.post(
@@ -115,16 +87,12 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
       },
     },
     async (request, reply) => {
-      if (request.validationError)
-        return send(
-          request,
-          reply,
-          genericReply("invalid_params", request.id, request.validationError.message),
-        );
-      ctx.system.clock.freeze((request.body as Static<typeof ClockBody>).now);
-      return reply.send(
-        okEnvelope(request, { now: ctx.system.clock.now(), frozen: ctx.system.clock.frozen !== null }),
-      );
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
+      sandbox.clock.freeze((request.body as Static<typeof ClockBody>).now);
+      return sendResult(request, reply, ok(null), () => ({
+        now: sandbox.clock.now(),
+        frozen: sandbox.clock.frozen !== null,
+      }));
     },
   );
 
@@ -135,18 +103,10 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
       schema: { tags: ["sandbox"], summary: "The customer's dynamic QR for a shop order", body: QrBody },
     },
     async (request, reply) => {
-      if (request.validationError)
-        return send(
-          request,
-          reply,
-          genericReply("invalid_params", request.id, request.validationError.message),
-        );
+      if (request.validationError) return invalid(request, reply, request.validationError.message);
       const body = request.body as Static<typeof QrBody>;
-      const order = await ctx.system.store.primary.shopOrderById(body.shop_order_id);
-      if (!order) return send(request, reply, genericReply("not_found", request.id, "unknown shop order"));
-      return reply.send(
-        okEnvelope(request, issueQr(ctx, body.shop_order_id, body.ttl ?? ctx.config.qrTtlSeconds)),
-      );
+      const qr = await sandbox.issueQr(body.shop_order_id, body.ttl ?? ctx.config.qrTtlSeconds);
+      return sendResult(request, reply, qr, (q) => ({ qr_info: q.qr_info, expires_at: q.expires_at }));
     },
   );
 }

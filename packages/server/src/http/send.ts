@@ -20,18 +20,23 @@ export function send(
   cause: string | null = null,
   extra: SendExtra = {},
 ): FastifyReply {
+  recordOutcome(request, r.row, cause, extra);
+  if (extra.replayed) reply.header("Idempotent-Replayed", "true");
+  return reply.code(r.httpStatus).type("application/json; charset=utf-8").send(r.body);
+}
+
+/** The request log's outcome of this request (the one place it is set). */
+function recordOutcome(request: FastifyRequest, row: string, cause: string | null, extra: SendExtra): void {
   const previous = request.outcome;
   request.outcome = {
     // Without a route, the path the caller asked for, never its query string (secrets).
     endpoint: request.routeOptions.config.logName ?? request.routeOptions.url ?? loggedUrl(request.url),
-    row: r.row,
+    row,
     cause,
     appId: request.caller?.appId ?? extra.appId ?? previous?.appId ?? null,
     merchantId: request.caller?.merchantId ?? extra.merchantId ?? previous?.merchantId ?? null,
     redeemId: extra.redeemId ?? null,
   };
-  if (extra.replayed) reply.header("Idempotent-Replayed", "true");
-  return reply.code(r.httpStatus).type("application/json; charset=utf-8").send(r.body);
 }
 
 /** 429 `rate_limit_exceeded` with its Retry-After (a rate limit, budget or throttle said wait). */
@@ -80,4 +85,16 @@ export function sendToken(request: FastifyRequest, reply: FastifyReply, result: 
 function retryAfter(reply: FastifyReply, result: Result<unknown, string>): void {
   if (!result.ok && result.retryAfterSeconds !== undefined)
     reply.header("Retry-After", String(result.retryAfterSeconds));
+}
+
+/** Sends a drawn image (the customer's QR as PNG or SVG): outcome OK for the request log. */
+export function sendImage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  contentType: string,
+  image: Buffer | string,
+  extra: SendExtra = {},
+): FastifyReply {
+  recordOutcome(request, "OK", null, extra);
+  return reply.type(contentType).send(image);
 }

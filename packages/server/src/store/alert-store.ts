@@ -1,20 +1,11 @@
 /** Operator alerts on Kysely: written by whichever process raised one, read by every process. */
 import type { Kysely } from "kysely";
+import type { AlertLog, OperatorAlert } from "../core/platform-ports.js";
 import type { DB } from "./schema.js";
 
-export interface OperatorAlert {
-  readonly type: "code_enumeration";
-  readonly atMs: number;
-  /** Whose budget tripped: an app's (with merchant) or a device's own. */
-  readonly budget: "app" | "device";
-  readonly appId: string;
-  readonly merchantId: string;
-  readonly deviceId: string | null;
-  readonly misses: number;
-  readonly windowSeconds: number;
-}
+export type { OperatorAlert } from "../core/platform-ports.js";
 
-export class AlertStore {
+export class AlertStore implements AlertLog {
   constructor(readonly db: Kysely<DB>) {}
 
   async insert(a: OperatorAlert): Promise<void> {

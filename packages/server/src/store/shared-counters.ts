@@ -13,22 +13,10 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from "rate-limiter-flexible";
+import type { CounterStore, HealthLog } from "../gateway/counter-store.js";
 import type { WindowCount, WindowCounter } from "../gateway/ports.js";
 
-export type OutageMode = "open" | "local";
-
-export interface CounterStore {
-  readonly shared: boolean;
-  counter(name: string, limit: number, windowSeconds: number, outage: OutageMode): WindowCounter;
-  /** Starts the shared store's connection, logging through `log` from now on. */
-  start(log: HealthLog): void;
-  close(): Promise<void>;
-}
-
-export interface HealthLog {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
+export type { CounterStore, HealthLog, OutageMode } from "../gateway/counter-store.js";
 
 function count(res: RateLimiterRes): WindowCount {
   return { total: res.consumedPoints, msLeft: Math.max(0, res.msBeforeNext) };

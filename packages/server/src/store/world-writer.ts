@@ -1,38 +1,21 @@
 /** Upserts of platform records (sandbox world, platform API): create or replace by id. */
 import type { Kysely, Transaction } from "kysely";
-import type { FulfillStatus } from "../domain/status.js";
+import {
+  type ItemRows,
+  type PlatformWriter,
+  type PlatformWriteTx,
+  type ProductForOrder,
+  type ProductUpsert,
+  RecordRefused,
+} from "../core/platform-ports.js";
 import type { DB } from "./schema.js";
 
-export interface ItemRows {
-  voucherStatus: FulfillStatus;
-  executionStatus: FulfillStatus;
-  executionStart: number | null;
-  executionEnd: number | null;
-  subStatus: FulfillStatus;
-  snapshot: string[];
-}
+export type { ItemRows, ProductUpsert } from "../core/platform-ports.js";
 
-export interface ProductUpsert {
-  product_id: string;
-  third_product_id: string;
-  merchant_id: string;
-  name: string;
-  names?: Record<string, string> | undefined;
-  image_url: string;
-  crossed_minor: string;
-  sale_minor: string;
-  currency: string;
-  refund_rule_desc: string;
-  valid_from: number | null;
-  valid_to: number | null;
-  usable_weekdays: number[];
-  usable_hours?: { start: string; end: string }[] | undefined;
-  holidays_unavailable: boolean;
-  applicable_third_shop_ids: string[];
-  auto_refund_expired?: boolean | undefined;
-}
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation). */
+const REFUSED_DATA = /^2[23][0-9A-Z]{3}$/;
 
-export class WorldWriteTx {
+export class WorldWriteTx implements PlatformWriteTx {
   constructor(readonly db: Transaction<DB>) {}
 
   async upsertApp(
@@ -168,15 +151,7 @@ export class WorldWriteTx {
       .execute();
   }
 
-  async productForOrder(productId: string): Promise<
-    | {
-        merchant_id: string;
-        valid_from: number | null;
-        valid_to: number | null;
-        applicable_third_shop_ids: string[];
-      }
-    | undefined
-  > {
+  async productForOrder(productId: string): Promise<ProductForOrder | undefined> {
     const r = await this.db
       .selectFrom("products")
       .select(["merchant_id", "valid_from", "valid_to", "applicable_third_shop_ids"])
@@ -286,7 +261,7 @@ export class WorldWriteTx {
   }
 }
 
-export class WorldWriter {
+export class WorldWriter implements PlatformWriter {
   constructor(
     readonly db: Kysely<DB>,
     /** Called after every commit: the read caches forget what may have changed. */
@@ -297,5 +272,17 @@ export class WorldWriter {
     const result = await this.db.transaction().execute((trx) => fn(new WorldWriteTx(trx)));
     this.afterCommit();
     return result;
+  }
+
+  /** The port's write: a record the database refuses as bad data or a broken constraint is `RecordRefused`. */
+  async write<T>(fn: (w: WorldWriteTx) => Promise<T>): Promise<T> {
+    try {
+      return await this.inTransaction(fn);
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      if (typeof code === "string" && REFUSED_DATA.test(code))
+        throw new RecordRefused((err as Error).message);
+      throw err;
+    }
   }
 }

@@ -82,14 +82,14 @@ describe.runIf(postgresOnly().length > 0)("cancel racing a refund request and it
               built.itemIds,
             );
             if (!requested.ok) return { requested, settled: null };
-            const id = requested.afterSale.afterSaleOrderId;
+            const id = requested.value.afterSaleOrderId;
             const settled = approve
               ? await approveRefund(system.afterSaleDeps, MERCHANT, id)
               : await closeRefund(system.afterSaleDeps, MERCHANT, id);
             return { requested, settled };
           };
           const [cancelled, refunded] = await Promise.all([cancel(), refund()]);
-          const label = `trial ${i} (${built.codes.length} items, ${cancelFirst ? "cancel" : "refund"} first by ${headStart} ms, refund ${approve ? "approved" : "closed"}): cancel ${cancelled.ok ? "ok" : cancelled.cause}, request ${refunded.requested.ok ? "ok" : refunded.requested.reason}, settle ${refunded.settled === null ? "-" : refunded.settled.ok ? "ok" : refunded.settled.reason}`;
+          const label = `trial ${i} (${built.codes.length} items, ${cancelFirst ? "cancel" : "refund"} first by ${headStart} ms, refund ${approve ? "approved" : "closed"}): cancel ${cancelled.ok ? "ok" : cancelled.cause}, request ${refunded.requested.ok ? "ok" : refunded.requested.cause}, settle ${refunded.settled === null ? "-" : refunded.settled.ok ? "ok" : refunded.settled.cause}`;
 
           const rows = await itemRows(system, built.codes);
           expect(rows, label).toHaveLength(built.codes.length);
