@@ -44,9 +44,8 @@ export interface SweepCounts {
  * past their retention on the real clock, operator alerts kept as long as the request log they
  * point into. Nothing left behind still matters to any answer.
  */
-export async function sweepExpired(context: HttpContext): Promise<SweepCounts> {
-  const { system, config, gateway } = context;
-  const { devices } = system;
+export async function sweepExpired(config: Config, system: System): Promise<SweepCounts> {
+  const { devices, gateway } = system;
   const realNowMs = system.realClock.nowMs();
   const business = system.clock.now();
   const tokens = await gateway.purgeExpiredTokens(business);
@@ -76,6 +75,8 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly system: System;
   readonly context: HttpContext;
+  /** The QR codec under this server's key (tests forge and issue QRs with it). */
+  readonly qr: QrCodec;
   readonly operatorToken: string;
   readonly operatorTokenPath: string | null;
   /** Runs one housekeeping sweep now (it also runs every FULFILL_PURGE_INTERVAL seconds). */
@@ -106,13 +107,12 @@ const MISS_WINDOW_MS = 60_000;
 export function httpContext(
   config: Config,
   system: System,
-  dataDir: string | null,
+  qr: QrCodec,
   operatorToken: string,
   log: () => HealthLog | undefined = () => undefined,
 ): HttpContext {
   const { gateway, alerts, devices } = system;
   const counters = sharedCounters(config);
-  const qr = new QrCodec(qrKey(config, dataDir));
   const catalogue = {
     writer: system.world,
     secrets: system.secrets,
@@ -166,12 +166,9 @@ export function httpContext(
     refreshTtlSeconds: config.refreshTtlSeconds,
   });
   return {
-    system,
     config,
     realClock: system.realClock,
-    gateway,
     requestLog: new RequestLogWriter(gateway, () => undefined),
-    qr,
     saas,
     isDatabaseUnavailable: system.isDatabaseUnavailable,
     operatorToken,
@@ -281,7 +278,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Files the database (re)wrote while opening: its own, restricted again (counted, not listed).
     const reopened = secureDataFolder(dataDir, opts.chmod).filter((path) => !restricted.includes(path));
     let appLog: FastifyInstance["log"] | undefined;
-    const context = httpContext(config, system, dataDir, operator.token, () => appLog);
+    const qr = new QrCodec(qrKey(config, dataDir));
+    const context = httpContext(config, system, qr, operator.token, () => appLog);
     const app = await buildApp(context, {
       ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
@@ -303,7 +301,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
 
     const housekeeping = setInterval(() => {
-      sweepExpired(context).catch((err) =>
+      sweepExpired(config, system).catch((err) =>
         app.log.warn({ err: { message: (err as Error).message } }, "housekeeping sweep failed"),
       );
     }, config.purgeIntervalSeconds * 1000);
@@ -321,9 +319,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       app,
       system,
       context,
+      qr,
       operatorToken: operator.token,
       operatorTokenPath: operator.path,
-      sweep: () => sweepExpired(context),
+      sweep: () => sweepExpired(config, system),
       close: async () => {
         clearInterval(housekeeping);
         clearInterval(expirySweep);

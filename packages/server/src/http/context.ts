@@ -10,22 +10,15 @@ import type { EventServices } from "../events/services.js";
 import type { CounterStore } from "../gateway/counter-store.js";
 import type { EnumerationGuard } from "../gateway/enumeration-guard.js";
 import type { FailureThrottle } from "../gateway/failure-throttle.js";
-import type { QrCodec } from "../gateway/qr-codec.js";
 import type { RequestLogWriter } from "../gateway/request-log-writer.js";
 import type { SaasEndpoints } from "../gateway/saas-endpoints.js";
-import type { System } from "../system.js";
 
 /** What /healthz reports: the database answers (and which), or not. */
 export type Health = { readonly ok: true; readonly database: string } | { readonly ok: false };
 
 export interface HttpContext {
-  // TODO(issue 14, helpers saas and events): `system`, `gateway`, `qr`, `limiter` and
-  // `enumeration` give way to their services (`saas`, `devices`, `events`).
-  readonly system: System;
   readonly config: Config;
   readonly realClock: RealClock;
-  readonly gateway: System["gateway"];
-  readonly qr: QrCodec;
   /** The SaaS endpoints: token, lookup, redeem, cancel, records (with the rate limit and enumeration budget). */
   readonly saas: SaasEndpoints;
   /** Whether an error says the database is unreachable (an outage, a restart), not unexpected. */

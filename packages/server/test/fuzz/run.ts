@@ -209,7 +209,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     const loaded = await t.world({ ...baseWorld(), products: [p], orders: [o.order] });
     if (loaded.status !== 200) throw new Error(`world: ${loaded.status} ${loaded.text}`);
     const token = await t.token();
-    const codec = t.context.qr;
+    const codec = t.qr;
     const now = t.system.clock.now();
     // Genuine QRs of the real order, long-lived for the run, of every length mod 3.
     const genuine = Array.from({ length: 24 }, (_, i) =>
@@ -355,7 +355,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
         result.inputs_by_target[target] = done;
         // The request log is real; keep the in-memory database small over a long run.
         await t.context.requestLog.flush();
-        await t.context.gateway.purgeRequestLog(Math.floor(t.system.realClock.nowMs() / 1000) + 10);
+        await t.system.gateway.purgeRequestLog(Math.floor(t.system.realClock.nowMs() / 1000) + 10);
         if (c % 10 === 9)
           log(
             `${endpoint}: ${done}/${perTarget[target]} (${((done * 1000) / (Date.now() - t0)).toFixed(0)}/s)`,

@@ -97,7 +97,7 @@ for (const database of testDatabases()) {
     it("a key kept more than 24 hours is forgotten", async () => {
       const first = await t.redeem(token, body(4, [orders[4]?.built.codes[0] as string]), "key-4");
       expect(first.status).toBe(200);
-      const gateway = t.server.context.gateway;
+      const gateway = t.server.system.gateway;
       await gateway.db
         .updateTable("idempotency_keys")
         .set({ created_at_ms: Date.now() - 25 * 3600 * 1000 })

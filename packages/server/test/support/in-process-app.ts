@@ -6,11 +6,12 @@
  */
 import type { FastifyInstance } from "fastify";
 import { type Config, configFromEnv } from "../../src/config.js";
+import { QrCodec } from "../../src/gateway/qr-codec.js";
 import { buildApp } from "../../src/http/app.js";
 import type { HttpContext } from "../../src/http/context.js";
 import type { WorldT } from "../../src/sandbox/world-schema.js";
 import { httpContext } from "../../src/server.js";
-import { openSystem, type System } from "../../src/system.js";
+import { openSystem, qrKey, type System } from "../../src/system.js";
 import { OPERATOR_TOKEN } from "./server.js";
 import { MERCHANT } from "./world.js";
 
@@ -25,6 +26,7 @@ export interface InjectAnswer {
 export interface InProcessApp {
   readonly app: FastifyInstance;
   readonly context: HttpContext;
+  readonly qr: QrCodec;
   readonly system: System;
   post(
     path: string,
@@ -49,7 +51,8 @@ export async function buildInProcessApp(overrides: Partial<Config> = {}): Promis
   };
   const system = await openSystem({ dataDir: null, deadlineMs: config.coreDeadlineMs });
   try {
-    const context = httpContext(config, system, null, OPERATOR_TOKEN);
+    const qr = new QrCodec(qrKey(config, null));
+    const context = httpContext(config, system, qr, OPERATOR_TOKEN);
     const app = await buildApp(context, { logLevel: process.env.TEST_LOG_LEVEL ?? "silent" });
     await app.ready();
     const post = async (
@@ -76,6 +79,7 @@ export async function buildInProcessApp(overrides: Partial<Config> = {}): Promis
     return {
       app,
       context,
+      qr,
       system,
       post,
       world: (world) =>

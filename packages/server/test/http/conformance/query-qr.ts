@@ -64,7 +64,7 @@ export function queryQrRows(c: Conformance): void {
   });
 
   it("G12: the QR decrypts under the server's key but is not the QR JSON", async () => {
-    const codec = c.t.server.context.qr;
+    const codec = c.t.server.qr;
     const valid = { v: 1, shop_order_id: o("q").shopOrderId, qr_id: "qr-1", iat: NOW, exp: NOW + 120 };
     const plaintexts: [string, Buffer][] = [
       ["plain text", Buffer.from("hello, world")],
@@ -93,7 +93,7 @@ export function queryQrRows(c: Conformance): void {
   });
 
   it("G17: the QR's shop order has no vouchers for this merchant (unknown, or another merchant's)", async () => {
-    const codec = c.t.server.context.qr;
+    const codec = c.t.server.qr;
     const unknown = codec.seal({
       v: 1,
       shop_order_id: "5899999999999999999",
