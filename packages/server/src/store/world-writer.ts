@@ -8,6 +8,7 @@ import {
   type ProductUpsert,
   RecordRefused,
 } from "../core/platform-ports.js";
+import { upsertItem, upsertShopOrder } from "./item-tables.js";
 import type { DB } from "./schema.js";
 
 export type { ItemRows, ProductUpsert } from "../core/platform-ports.js";
@@ -166,31 +167,17 @@ export class WorldWriteTx implements PlatformWriteTx {
     };
   }
 
-  async upsertShopOrder(
+  upsertShopOrder(
     id: string,
     merchantId: string,
     productId: string,
     userId: string,
     createTime: number,
   ): Promise<void> {
-    await this.db
-      .insertInto("shop_orders")
-      .values({
-        shop_order_id: id,
-        merchant_id: merchantId,
-        product_id: productId,
-        user_id: userId,
-        create_time: createTime,
-      })
-      .onConflict((oc) =>
-        oc
-          .column("shop_order_id")
-          .doUpdateSet({ merchant_id: merchantId, product_id: productId, user_id: userId }),
-      )
-      .execute();
+    return upsertShopOrder(this.db, { shopOrderId: id, merchantId, productId, userId, createTime });
   }
 
-  async upsertItem(
+  upsertItem(
     shopOrderId: string,
     merchantId: string,
     productId: string,
@@ -199,65 +186,23 @@ export class WorldWriteTx implements PlatformWriteTx {
     rows: ItemRows,
     window: { start: number | null; end: number | null },
   ): Promise<void> {
-    await this.db
-      .insertInto("item_orders")
-      .values({ item_order_id: itemOrderId, shop_order_id: shopOrderId, product_id: productId })
-      .onConflict((oc) =>
-        oc.column("item_order_id").doUpdateSet({ shop_order_id: shopOrderId, product_id: productId }),
-      )
-      .execute();
-    const voucher = {
-      code,
-      shop_order_id: shopOrderId,
-      merchant_id: merchantId,
-      product_id: productId,
-      status: rows.voucherStatus,
-      start_time: window.start,
-      end_time: window.end,
-      redeem_id: null,
-      redeemed_shop_id: null,
-      redeemed_third_shop_id: null,
-      redemption_source: null,
-      redeem_time: null,
-    };
-    await this.db
-      .insertInto("vouchers")
-      .values({ item_order_id: itemOrderId, ...voucher })
-      .onConflict((oc) =>
-        oc
-          .column("item_order_id")
-          .doUpdateSet((eb) => ({ ...voucher, version: eb("vouchers.version", "+", 1) })),
-      )
-      .execute();
-    const exec = {
-      status: rows.executionStatus,
-      start_time: rows.executionStart,
-      end_time: rows.executionEnd,
-    };
-    await this.db
-      .insertInto("execution_orders")
-      .values({ item_order_id: itemOrderId, ...exec })
-      .onConflict((oc) =>
-        oc
-          .column("item_order_id")
-          .doUpdateSet((eb) => ({ ...exec, version: eb("execution_orders.version", "+", 1) })),
-      )
-      .execute();
-    await this.db
-      .insertInto("sub_fulfillment_orders")
-      .values({ item_order_id: itemOrderId, status: rows.subStatus })
-      .onConflict((oc) =>
-        oc.column("item_order_id").doUpdateSet((eb) => ({
-          status: rows.subStatus,
-          version: eb("sub_fulfillment_orders.version", "+", 1),
-        })),
-      )
-      .execute();
-    await this.db
-      .insertInto("shop_snapshots")
-      .values({ item_order_id: itemOrderId, third_shop_ids: rows.snapshot })
-      .onConflict((oc) => oc.column("item_order_id").doUpdateSet({ third_shop_ids: rows.snapshot }))
-      .execute();
+    return upsertItem(
+      this.db,
+      { shopOrderId, merchantId },
+      {
+        itemOrderId,
+        code,
+        productId,
+        voucher: { status: rows.voucherStatus, startTime: window.start, endTime: window.end },
+        execution: {
+          status: rows.executionStatus,
+          startTime: rows.executionStart,
+          endTime: rows.executionEnd,
+        },
+        subStatus: rows.subStatus,
+        snapshot: rows.snapshot,
+      },
+    );
   }
 }
 
