@@ -27,11 +27,3 @@ export function operatorGuard(ctx: HttpContext) {
     }
   };
 }
-
-/**
- * TODO(issue 14, helper events): the last envelope copy, kept only for devices/routes.ts and
- * events/routes.ts until they answer through `sendResult`; delete it when they do.
- */
-export function okEnvelope(request: FastifyRequest, data: unknown) {
-  return { data, error: { code: "0", message: "success", log_id: request.id } };
-}
