@@ -1,4 +1,5 @@
 /** What the gateway reads and writes besides the core's records. */
+import type { LoggedRequest } from "../core/platform-ports.js";
 import type { ReadContext } from "../core/ports.js";
 
 export interface AppRecord {
@@ -51,18 +52,8 @@ export interface StoredResponse {
   readonly body: string;
 }
 
-export interface RequestLogEntry {
-  readonly logId: string;
-  readonly endpoint: string;
-  readonly appId: string | null;
-  readonly merchantId: string | null;
-  readonly outcomeRow: string;
-  readonly httpStatus: number;
-  readonly durationMs: number;
-  readonly cause: string | null;
-  readonly redeemId: string | null;
-  readonly createdAt: number;
-}
+/** One request as the request log keeps it: the core's record (support reads it by log id). */
+export type RequestLogEntry = LoggedRequest;
 
 export interface GatewayStore {
   appByClientKey(clientKey: string): Promise<AppRecord | null>;

@@ -8,7 +8,6 @@ import type { PlatformServices, SandboxServices } from "../core/platform-service
 import type { RealClock } from "../core/ports.js";
 import type { EventServices } from "../events/services.js";
 import type { CounterStore } from "../gateway/counter-store.js";
-import type { EnumerationGuard } from "../gateway/enumeration-guard.js";
 import type { FailureThrottle } from "../gateway/failure-throttle.js";
 import type { RequestLogWriter } from "../gateway/request-log-writer.js";
 import type { SaasEndpoints } from "../gateway/saas-endpoints.js";
