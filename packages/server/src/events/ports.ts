@@ -3,6 +3,7 @@
  * operator's support routes read and replay (`EventSupport`). store/event-store.ts implements
  * both on Kysely; the relay and the services see only these. All times are real-clock Unix ms.
  */
+import type { OutboxEvent } from "../core/records.js";
 
 export type DeliveryState = "pending" | "delivered" | "dead";
 
@@ -33,17 +34,14 @@ export interface ClaimedDelivery extends DeliveryKey {
   } | null;
 }
 
-/** An event claimed for publication to NATS. */
-export interface ClaimedPublication {
-  readonly eventId: string;
-  readonly attempts: number;
-  readonly eventType: string;
-  readonly shopOrderId: string;
-  readonly merchantId: string;
-  readonly appId: string | null;
-  readonly userId: string;
-  readonly createTime: number;
+/** An outbox event's own fields (core/records.ts OutboxEvent without its audience), as read back. */
+export type EventFields = Omit<OutboxEvent, "audience" | "content"> & {
   readonly content: Record<string, unknown>;
+};
+
+/** An event claimed for publication to NATS. */
+export interface ClaimedPublication extends EventFields {
+  readonly attempts: number;
 }
 
 export interface AttemptFailure {
@@ -96,15 +94,7 @@ export interface DeliveryView {
   readonly deadAt: number | null;
 }
 
-export interface EventView {
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly shopOrderId: string;
-  readonly merchantId: string;
-  readonly appId: string | null;
-  readonly userId: string;
-  readonly createTime: number;
-  readonly content: Record<string, unknown>;
+export interface EventView extends EventFields {
   readonly fannedOutAt: number | null;
   readonly publication: {
     readonly publishedAt: number | null;
