@@ -102,9 +102,9 @@ export function requestRefund(
       throw new Abort("not_found");
     }
     const moved = await moveItems(tx, itemOrderIds, "refund_request", ctx);
-    if (!moved.ok) throw new Abort(moved.reason === "conflict" ? "conflict" : "refused");
+    if (!moved.ok) throw new Abort(moved.row === "conflict" ? "conflict" : "refused");
     const now = deps.clock.now();
-    const used = moved.before.some((s) => s.voucher === "FINISH");
+    const used = moved.value.some((s) => s.voucher === "FINISH");
     const a: AfterSaleOrderRecord = {
       afterSaleOrderId: deps.ids.next(),
       shopOrderId,
@@ -134,7 +134,7 @@ function settle(
     if (a.status !== "PROCESSING") throw new Abort("refused");
     const event: ItemEvent = approve ? "refund_approve" : "refund_close";
     const moved = await moveItems(tx, a.itemOrderIds, event, ctx);
-    if (!moved.ok) throw new Abort(moved.reason === "conflict" ? "conflict" : "refused");
+    if (!moved.ok) throw new Abort(moved.row === "conflict" ? "conflict" : "refused");
     const now = deps.clock.now();
     const to = approve ? "SUCCESS" : "CLOSED";
     if (!(await tx.updateAfterSaleOrder(a.afterSaleOrderId, "PROCESSING", to, now)))
@@ -166,7 +166,7 @@ export function refundExpired(
   return run(deps, async (tx) => {
     const ctx = { merchantId, fault: null };
     const moved = await moveItems(tx, itemOrderIds, "expire_refund", ctx);
-    if (!moved.ok) throw new Abort(moved.reason === "conflict" ? "conflict" : "refused");
+    if (!moved.ok) throw new Abort(moved.row === "conflict" ? "conflict" : "refused");
     const now = deps.clock.now();
     const a: AfterSaleOrderRecord = {
       afterSaleOrderId: deps.ids.next(),

@@ -67,7 +67,7 @@ export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Pr
         redeemTime: null,
       };
       const moved = await moveItems(tx, r.itemOrderIds, "cancel_redeem", ctx, cleared);
-      if (!moved.ok) throw new Abort(moved.reason === "conflict" ? "conflict" : "moved_on");
+      if (!moved.ok) throw new Abort(moved.row === "conflict" ? "conflict" : "moved_on");
       if (!(await tx.cancelRedemption(r.redeemId, now))) throw new Abort("conflict");
       const order = await tx.shopOrder(r.merchantId, r.shopOrderId, ctx);
       await tx.insertEvent({

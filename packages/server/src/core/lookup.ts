@@ -6,7 +6,7 @@ import type { RowId } from "../domain/catalogue.js";
 import { itemRedemptionStatus } from "../domain/item-state.js";
 import type { FulfillStatus } from "../domain/status.js";
 import { type UsageReminder, usageReminder } from "../domain/usage-reminder.js";
-import { type CodeResolution, resolveCodes } from "./code-resolution.js";
+import { type CodeResolution, resolveCodes } from "./item-checks.js";
 import type { BusinessClock, CodeItems, FulfillmentStore, ReadContext } from "./ports.js";
 import type { ExecutionOrderRecord, ProductRecord, SubOrderRecord, VoucherRecord } from "./records.js";
 import { describeError, type Failure, fail, ok, type Result } from "./result.js";

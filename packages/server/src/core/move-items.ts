@@ -1,75 +1,21 @@
 /**
- * Moves items through the state machine inside a transaction: lock the vouchers (every writer
- * locks them first, in id order), read the three records, ask the domain for the next state,
- * and apply it with conditional versioned updates. `moveItems` serves every writer except
- * redeem, whose checks answer catalogue rows of their own; redeem takes its moves from
- * `planMoves` too, so the transition is the domain's everywhere.
+ * Moves items through the state machine inside a transaction, for every writer but redeem
+ * (whose checks answer catalogue rows of their own, core/redeem-codes.ts): lock the vouchers
+ * (every writer locks them first, in id order), read the three records, take the moves from the
+ * domain's `planMoves`, and apply them with conditional versioned updates.
  */
-import { type ItemEvent, type ItemState, nextItemState } from "../domain/item-state.js";
-import type { FulfillStatus } from "../domain/status.js";
-import type { ConditionalMove, FulfillmentTx, ReadContext, VoucherRedemptionFields } from "./ports.js";
-
-export type MoveOutcome =
-  | { readonly ok: true; readonly before: ItemState[] }
-  | {
-      readonly ok: false;
-      readonly reason: "missing" | "refused" | "conflict";
-      readonly itemOrderId?: string;
-      readonly state?: ItemState;
-    };
-
-/** A record of an item as it was read. */
-export interface ReadRecord {
-  readonly itemOrderId: string;
-  readonly version: number;
-  readonly status: FulfillStatus;
-}
-
-/** The three records of one item, as read. */
-export interface ItemRecords {
-  readonly voucher: ReadRecord;
-  readonly execution: ReadRecord;
-  readonly sub: ReadRecord;
-}
-
-export interface PlannedMoves {
-  readonly vouchers: ConditionalMove[];
-  readonly executions: ConditionalMove[];
-  readonly subs: ConditionalMove[];
-  /** Each item's state before the moves, in the order given. */
-  readonly before: ItemState[];
-}
+import { type ItemEvent, type ItemRecords, type ItemState, planMoves } from "../domain/item-state.js";
+import type { FulfillmentTx, ReadContext, VoucherRedemptionFields } from "./ports.js";
+import { fail, ok, type Result } from "./result.js";
 
 /**
- * The conditional moves that take each item to the state the domain gives for the event: a
- * record moves when its status changes (a voucher also when `voucherAlways`: fields written on
- * it), from the version and status that were read. The first item the domain refuses, if any.
+ * Why items did not move: one has no records (`missing`), the state machine refuses one
+ * (`refused`), or a concurrent writer moved one first (`conflict`). Each caller answers its own row.
  */
-export function planMoves(
-  items: readonly ItemRecords[],
-  event: ItemEvent,
-  voucherAlways = false,
-):
-  | { readonly ok: true; readonly moves: PlannedMoves }
-  | { readonly ok: false; itemOrderId: string; state: ItemState } {
-  const moves: PlannedMoves = { vouchers: [], executions: [], subs: [], before: [] };
-  const move = (record: ReadRecord, to: FulfillStatus): ConditionalMove => ({
-    itemOrderId: record.itemOrderId,
-    fromVersion: record.version,
-    fromStatus: record.status,
-    toStatus: to,
-  });
-  for (const { voucher, execution, sub } of items) {
-    const state: ItemState = { voucher: voucher.status, execution: execution.status, sub: sub.status };
-    const next = nextItemState(state, event);
-    if (!next) return { ok: false, itemOrderId: voucher.itemOrderId, state };
-    moves.before.push(state);
-    if (next.voucher !== state.voucher || voucherAlways) moves.vouchers.push(move(voucher, next.voucher));
-    if (next.execution !== state.execution) moves.executions.push(move(execution, next.execution));
-    if (next.sub !== state.sub) moves.subs.push(move(sub, next.sub));
-  }
-  return { ok: true, moves };
-}
+export type MoveRefusal = "missing" | "refused" | "conflict";
+
+/** Each item's state before the moves, or why nothing moved. */
+export type MoveResult = Result<ItemState[], MoveRefusal>;
 
 export async function moveItems(
   tx: FulfillmentTx,
@@ -77,7 +23,7 @@ export async function moveItems(
   event: ItemEvent,
   ctx: ReadContext,
   voucherFields: VoucherRedemptionFields | null = null,
-): Promise<MoveOutcome> {
+): Promise<MoveResult> {
   const ids = [...new Set(itemOrderIds)].sort((a, b) =>
     BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0,
   );
@@ -97,22 +43,25 @@ export async function moveItems(
     const sub = subById.get(id);
     if (!voucher || !execution || !sub) {
       // Items are answered in id order: a refusal of an earlier item comes first.
-      const earlier = planMoves(items, event);
-      if (!earlier.ok)
-        return { ok: false, reason: "refused", itemOrderId: earlier.itemOrderId, state: earlier.state };
-      return { ok: false, reason: "missing", itemOrderId: id };
+      const earlier = planMoves(items, event).refused;
+      if (earlier) return fail("refused", `item ${earlier.itemOrderId} cannot ${event} from ${stateText(earlier.state)}`);
+      return fail("missing", `item ${id} has no records`);
     }
     items.push({ voucher, execution, sub });
   }
   const plan = planMoves(items, event, voucherFields !== null);
-  if (!plan.ok) return { ok: false, reason: "refused", itemOrderId: plan.itemOrderId, state: plan.state };
-  const { moves } = plan;
+  if (plan.refused)
+    return fail("refused", `item ${plan.refused.itemOrderId} cannot ${event} from ${stateText(plan.refused.state)}`);
   const noFault: ReadContext = { merchantId: ctx.merchantId, fault: null };
   const moved =
-    (await tx.moveVouchers(moves.vouchers, voucherFields, noFault)) +
-    (await tx.moveExecutionOrders(moves.executions, noFault)) +
-    (await tx.moveSubOrders(moves.subs, noFault));
-  if (moved !== moves.vouchers.length + moves.executions.length + moves.subs.length)
-    return { ok: false, reason: "conflict" };
-  return { ok: true, before: moves.before };
+    (await tx.moveVouchers(plan.vouchers, voucherFields, noFault)) +
+    (await tx.moveExecutionOrders(plan.executions, noFault)) +
+    (await tx.moveSubOrders(plan.subs, noFault));
+  if (moved !== plan.vouchers.length + plan.executions.length + plan.subs.length)
+    return fail("conflict", "a concurrent writer moved an item first");
+  return ok(plan.before);
+}
+
+function stateText(s: ItemState): string {
+  return `${s.voucher}/${s.execution}/${s.sub}`;
 }

@@ -5,6 +5,7 @@
  * sandbox fault is armed for it, the store's read itself throws, as a real outage would, and
  * the core maps the thrown error to its row the same way it maps a real one.
  */
+import type { ConditionalMove } from "../domain/item-state.js";
 import type { FulfillStatus } from "../domain/status.js";
 import type {
   AfterSaleOrderRecord,
@@ -95,12 +96,9 @@ export interface RedemptionPageQuery {
 }
 
 /** One record's conditional move: applied only if it still has the version and status that were read. */
-export interface ConditionalMove {
-  readonly itemOrderId: string;
-  readonly fromVersion: number;
-  readonly fromStatus: FulfillStatus;
-  readonly toStatus: FulfillStatus;
-}
+
+/** The domain's move of one record, as the store applies it. */
+export type { ConditionalMove };
 
 export interface VoucherRedemptionFields {
   readonly redeemId: string | null;

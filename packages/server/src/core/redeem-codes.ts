@@ -4,10 +4,9 @@
  */
 import type { RowId } from "../domain/catalogue.js";
 import { REDEMPTION_SOURCE } from "../domain/status.js";
+import { planMoves } from "../domain/item-state.js";
 import type { UsageRules } from "../domain/usable-time.js";
-import { type CodeResolution, resolveCodes } from "./code-resolution.js";
-import { executionCheck, subOrderCheck, voucherCheck } from "./item-checks.js";
-import { planMoves } from "./move-items.js";
+import { type CodeResolution, executionCheck, resolveCodes, subOrderCheck, voucherCheck } from "./item-checks.js";
 import {
   type BusinessClock,
   ConcurrentWriteLost,
@@ -217,14 +216,14 @@ async function redeemInTransaction(
           "redeem",
           true,
         );
-        if (!plan.ok)
-          throw new StageFailure("R34", `item ${plan.itemOrderId} cannot be redeemed from its state`);
+        if (plan.refused)
+          throw new StageFailure("R34", `item ${plan.refused.itemOrderId} cannot be redeemed from its state`);
         const outcome = await stage("R34", async () => {
           return tx.commitRedemption(
             {
-              vouchers: plan.moves.vouchers,
-              executions: plan.moves.executions,
-              subs: plan.moves.subs,
+              vouchers: plan.vouchers,
+              executions: plan.executions,
+              subs: plan.subs,
               fields: {
                 redeemId,
                 redeemedShopId: cmd.shopId,

@@ -89,3 +89,61 @@ export function itemRedemptionStatus(state: ItemState): FulfillStatus {
   if (state.sub === "AFTER_SALE_SUCCESS") return "AFTER_SALE_SUCCESS";
   return state.voucher;
 }
+
+/** A record of an item as it was read: what a conditional move starts from. */
+export interface ReadRecord {
+  readonly itemOrderId: string;
+  readonly version: number;
+  readonly status: FulfillStatus;
+}
+
+/** The three records of one item, as read. */
+export interface ItemRecords {
+  readonly voucher: ReadRecord;
+  readonly execution: ReadRecord;
+  readonly sub: ReadRecord;
+}
+
+/** One record's move: applied only if the record still has the version and status that were read. */
+export interface ConditionalMove {
+  readonly itemOrderId: string;
+  readonly fromVersion: number;
+  readonly fromStatus: FulfillStatus;
+  readonly toStatus: FulfillStatus;
+}
+
+export interface PlannedMoves {
+  readonly vouchers: ConditionalMove[];
+  readonly executions: ConditionalMove[];
+  readonly subs: ConditionalMove[];
+  /** Each item's state before the moves, in the order given. */
+  readonly before: ItemState[];
+  /** The first item the state machine refuses (nothing may then be applied), or null. */
+  readonly refused: { readonly itemOrderId: string; readonly state: ItemState } | null;
+}
+
+/**
+ * The conditional moves that take each item to the state `nextItemState` gives for the event: a
+ * record moves when its status changes (a voucher also when `voucherAlways`: fields are written
+ * on it), from the version and status that were read. Every writer takes its moves from here,
+ * so the transition is this file's everywhere (the SQL applies the statuses it is given).
+ */
+export function planMoves(items: readonly ItemRecords[], event: ItemEvent, voucherAlways = false): PlannedMoves {
+  const plan: PlannedMoves = { vouchers: [], executions: [], subs: [], before: [], refused: null };
+  const move = (record: ReadRecord, to: FulfillStatus): ConditionalMove => ({
+    itemOrderId: record.itemOrderId,
+    fromVersion: record.version,
+    fromStatus: record.status,
+    toStatus: to,
+  });
+  for (const { voucher, execution, sub } of items) {
+    const state: ItemState = { voucher: voucher.status, execution: execution.status, sub: sub.status };
+    const next = nextItemState(state, event);
+    if (!next) return { ...plan, refused: { itemOrderId: voucher.itemOrderId, state } };
+    plan.before.push(state);
+    if (next.voucher !== state.voucher || voucherAlways) plan.vouchers.push(move(voucher, next.voucher));
+    if (next.execution !== state.execution) plan.executions.push(move(execution, next.execution));
+    if (next.sub !== state.sub) plan.subs.push(move(sub, next.sub));
+  }
+  return plan;
+}

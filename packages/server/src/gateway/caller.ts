@@ -9,8 +9,7 @@ import { describeError, fail, ok, type Result } from "../core/result.js";
 import type { RowId } from "../domain/catalogue.js";
 import { hashToken } from "../security/secret-box.js";
 import { ENUMERATION_THROTTLED, type EnumerationGuard } from "./enumeration-guard.js";
-import type { GatewayStore, GrantRecord } from "./ports.js";
-import type { RateLimiter } from "./rate-limiter.js";
+import type { GatewayStore, GrantRecord, WindowCounter } from "./ports.js";
 
 /** The endpoint whose rows a check answers (cancel and records answer redeem's). */
 export type SaasEndpoint = "query" | "redeem";
@@ -101,6 +100,25 @@ export async function authenticate(
   if (record.revoked) return fail("access_token_invalid", "token revoked");
   if (record.expiresAt <= deps.clock.now()) return fail("access_token_invalid", "token expired");
   return ok({ appId: record.appId, merchantId: record.merchantId });
+}
+
+/**
+ * Requests per second per key (app + merchant + endpoint), on the real clock, counted in
+ * one-second windows. Per process, or shared by every process through Redis; when the shared
+ * count is unreachable the limit fails open (CONTRACT.md section 2, README).
+ */
+export class RateLimiter {
+  constructor(
+    readonly perSecond: number,
+    readonly counter: WindowCounter,
+  ) {}
+
+  /** null when allowed, else the seconds to wait (Retry-After). */
+  async take(key: string): Promise<number | null> {
+    const c = await this.counter.add(key, 1);
+    if (c === null || c.total <= this.perSecond) return null;
+    return Math.max(1, Math.ceil(c.msLeft / 1000));
+  }
 }
 
 export interface AdmissionDeps extends CallerDeps {

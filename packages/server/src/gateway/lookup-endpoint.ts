@@ -1,5 +1,5 @@
 /** get_code_item_list after the transport's checks: field formats, permissions, QR, the lookup. */
-import { missCount } from "../core/code-resolution.js";
+import { missCount } from "../core/item-checks.js";
 import {
   type FoundCodes,
   type LookupDeps,

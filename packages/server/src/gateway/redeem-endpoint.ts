@@ -3,7 +3,7 @@
  * verifier name, the enumeration budget, then the core (`redeemCodes`) under its deadline.
  */
 import { createHash } from "node:crypto";
-import { missCount } from "../core/code-resolution.js";
+import { missCount } from "../core/item-checks.js";
 import type { RealClock } from "../core/ports.js";
 import { type RedeemDeps, redeemCodes } from "../core/redeem-codes.js";
 import { describeError, fail, ok, type Result } from "../core/result.js";

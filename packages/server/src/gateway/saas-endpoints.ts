@@ -9,7 +9,7 @@ import type { BusinessClock, FulfillmentReads, RealClock } from "../core/ports.j
 import type { RedeemDeps } from "../core/redeem-codes.js";
 import type { Result } from "../core/result.js";
 import type { SecretBox } from "../security/secret-box.js";
-import { admit, type Caller, type LimitName, type SaasEndpoint } from "./caller.js";
+import { admit, type Caller, type LimitName, type RateLimiter, type SaasEndpoint } from "./caller.js";
 import { type CancelData, cancelEndpoint } from "./cancel-endpoint.js";
 import type { EnumerationGuard } from "./enumeration-guard.js";
 import type { AboutRedemption } from "./envelope.js";
@@ -18,7 +18,6 @@ import { type LookupData, lookupEndpoint } from "./lookup-endpoint.js";
 import { type TokenResult, tokenEndpoint } from "./oauth.js";
 import type { GatewayStore } from "./ports.js";
 import type { QrCodec } from "./qr-codec.js";
-import type { RateLimiter } from "./rate-limiter.js";
 import { type RecordsData, recordsEndpoint } from "./records-endpoint.js";
 import { type RedeemAnswer, redeemEndpoint } from "./redeem-endpoint.js";
 import type { CancelBodyT, QueryBodyT, RecordsBodyT, RedeemBodyT, TokenFormT } from "./saas-schemas.js";

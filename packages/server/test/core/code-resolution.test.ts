@@ -3,7 +3,7 @@
  * voucher of the caller's merchant usable at one of its shops. Pure; every branch.
  */
 import { describe, expect, it } from "vitest";
-import { missCount, resolveCodes } from "../../src/core/code-resolution.js";
+import { missCount, resolveCodes } from "../../src/core/item-checks.js";
 import type { VoucherRecord } from "../../src/core/records.js";
 
 const M = "7000000000000000001";
