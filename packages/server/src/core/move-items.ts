@@ -44,14 +44,21 @@ export async function moveItems(
     if (!voucher || !execution || !sub) {
       // Items are answered in id order: a refusal of an earlier item comes first.
       const earlier = planMoves(items, event).refused;
-      if (earlier) return fail("refused", `item ${earlier.itemOrderId} cannot ${event} from ${stateText(earlier.state)}`);
+      if (earlier)
+        return fail(
+          "refused",
+          `item ${earlier.itemOrderId} cannot ${event} from ${stateText(earlier.state)}`,
+        );
       return fail("missing", `item ${id} has no records`);
     }
     items.push({ voucher, execution, sub });
   }
   const plan = planMoves(items, event, voucherFields !== null);
   if (plan.refused)
-    return fail("refused", `item ${plan.refused.itemOrderId} cannot ${event} from ${stateText(plan.refused.state)}`);
+    return fail(
+      "refused",
+      `item ${plan.refused.itemOrderId} cannot ${event} from ${stateText(plan.refused.state)}`,
+    );
   const noFault: ReadContext = { merchantId: ctx.merchantId, fault: null };
   const moved =
     (await tx.moveVouchers(plan.vouchers, voucherFields, noFault)) +

@@ -3,10 +3,16 @@
  * the contract's order, and conditional versioned updates of the three records of each item.
  */
 import type { RowId } from "../domain/catalogue.js";
-import { REDEMPTION_SOURCE } from "../domain/status.js";
 import { planMoves } from "../domain/item-state.js";
+import { REDEMPTION_SOURCE } from "../domain/status.js";
 import type { UsageRules } from "../domain/usable-time.js";
-import { type CodeResolution, executionCheck, resolveCodes, subOrderCheck, voucherCheck } from "./item-checks.js";
+import {
+  type CodeResolution,
+  executionCheck,
+  resolveCodes,
+  subOrderCheck,
+  voucherCheck,
+} from "./item-checks.js";
 import {
   type BusinessClock,
   ConcurrentWriteLost,

@@ -128,7 +128,11 @@ export interface PlannedMoves {
  * on it), from the version and status that were read. Every writer takes its moves from here,
  * so the transition is this file's everywhere (the SQL applies the statuses it is given).
  */
-export function planMoves(items: readonly ItemRecords[], event: ItemEvent, voucherAlways = false): PlannedMoves {
+export function planMoves(
+  items: readonly ItemRecords[],
+  event: ItemEvent,
+  voucherAlways = false,
+): PlannedMoves {
   const plan: PlannedMoves = { vouchers: [], executions: [], subs: [], before: [], refused: null };
   const move = (record: ReadRecord, to: FulfillStatus): ConditionalMove => ({
     itemOrderId: record.itemOrderId,

@@ -47,7 +47,9 @@ describe("planMoves", () => {
           expect(plan.refused).toBeNull();
           expect(plan.before).toEqual([state]);
           const expected = (version: number, from: string, to: string, always = false) =>
-            from !== to || always ? [{ itemOrderId: "11", fromVersion: version, fromStatus: from, toStatus: to }] : [];
+            from !== to || always
+              ? [{ itemOrderId: "11", fromVersion: version, fromStatus: from, toStatus: to }]
+              : [];
           expect(plan.vouchers).toEqual(expected(3, state.voucher, next.voucher, voucherAlways));
           expect(plan.executions).toEqual(expected(5, state.execution, next.execution));
           expect(plan.subs).toEqual(expected(7, state.sub, next.sub));
