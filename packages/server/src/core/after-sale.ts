@@ -7,7 +7,7 @@ import type { ItemEvent } from "../domain/item-state.js";
 import { moveItems } from "./move-items.js";
 import type { BusinessClock, FulfillmentStore, FulfillmentTx, IdSource } from "./ports.js";
 import type { AfterSaleOrderRecord } from "./records.js";
-import { fail, ok, type Result } from "./result.js";
+import { ok, type Result, stop, stopped } from "./result.js";
 
 export const APPLY_SOURCE = {
   EXPIRE_AUTO_REFUND: 1,
@@ -34,10 +34,11 @@ export interface AfterSaleDeps {
   readonly ids: IdSource;
 }
 
-class Abort extends Error {
-  constructor(readonly reason: AfterSaleFailure) {
-    super(reason);
-  }
+/** Ends the after-sale (rolling back) on this refusal: `not_found`, else `invalid_params`. */
+function refuse(reason: AfterSaleFailure): never {
+  return stop(reason === "not_found" ? "not_found" : "invalid_params", reason, {
+    message: `after-sale ${reason}`,
+  });
 }
 
 async function emit(
@@ -76,10 +77,8 @@ async function run(
   try {
     return ok(await deps.store.transaction(work));
   } catch (err) {
-    if (err instanceof Abort)
-      return fail(err.reason === "not_found" ? "not_found" : "invalid_params", err.reason, {
-        message: `after-sale ${err.reason}`,
-      });
+    const failure = stopped(err);
+    if (failure) return failure;
     throw err;
   }
 }
@@ -92,17 +91,17 @@ export function requestRefund(
   itemOrderIds: readonly string[],
 ): Promise<AfterSaleOutcome> {
   return run(deps, async (tx) => {
-    if (itemOrderIds.length === 0) throw new Abort("empty");
+    if (itemOrderIds.length === 0) refuse("empty");
     const ctx = { merchantId, fault: null };
     const vouchers = await tx.vouchersByItems(itemOrderIds, ctx);
     if (
       vouchers.length !== new Set(itemOrderIds).size ||
       vouchers.some((v) => v.shopOrderId !== shopOrderId || v.merchantId !== merchantId)
     ) {
-      throw new Abort("not_found");
+      refuse("not_found");
     }
     const moved = await moveItems(tx, itemOrderIds, "refund_request", ctx);
-    if (!moved.ok) throw new Abort(moved.row === "conflict" ? "conflict" : "refused");
+    if (!moved.ok) refuse(moved.row === "conflict" ? "conflict" : "refused");
     const now = deps.clock.now();
     const used = moved.value.some((s) => s.voucher === "FINISH");
     const a: AfterSaleOrderRecord = {
@@ -130,15 +129,14 @@ function settle(
   return run(deps, async (tx) => {
     const ctx = { merchantId, fault: null };
     const a = await tx.afterSaleOrder(afterSaleOrderId, ctx);
-    if (!a || a.merchantId !== merchantId) throw new Abort("not_found");
-    if (a.status !== "PROCESSING") throw new Abort("refused");
+    if (!a || a.merchantId !== merchantId) refuse("not_found");
+    if (a.status !== "PROCESSING") refuse("refused");
     const event: ItemEvent = approve ? "refund_approve" : "refund_close";
     const moved = await moveItems(tx, a.itemOrderIds, event, ctx);
-    if (!moved.ok) throw new Abort(moved.row === "conflict" ? "conflict" : "refused");
+    if (!moved.ok) refuse(moved.row === "conflict" ? "conflict" : "refused");
     const now = deps.clock.now();
     const to = approve ? "SUCCESS" : "CLOSED";
-    if (!(await tx.updateAfterSaleOrder(a.afterSaleOrderId, "PROCESSING", to, now)))
-      throw new Abort("conflict");
+    if (!(await tx.updateAfterSaleOrder(a.afterSaleOrderId, "PROCESSING", to, now))) refuse("conflict");
     const done = { ...a, status: to, updateTime: now } as const;
     await emit(
       deps,
@@ -166,7 +164,7 @@ export function refundExpired(
   return run(deps, async (tx) => {
     const ctx = { merchantId, fault: null };
     const moved = await moveItems(tx, itemOrderIds, "expire_refund", ctx);
-    if (!moved.ok) throw new Abort(moved.row === "conflict" ? "conflict" : "refused");
+    if (!moved.ok) refuse(moved.row === "conflict" ? "conflict" : "refused");
     const now = deps.clock.now();
     const a: AfterSaleOrderRecord = {
       afterSaleOrderId: deps.ids.next(),

@@ -6,7 +6,7 @@
 import type { RowId } from "../domain/catalogue.js";
 import { moveItems } from "./move-items.js";
 import type { BusinessClock, FulfillmentStore, IdSource } from "./ports.js";
-import { describeError, fail, ok, type Result } from "./result.js";
+import { describeError, fail, ok, type Result, stop, stopped } from "./result.js";
 
 export interface CancelCommand {
   readonly merchantId: string;
@@ -38,10 +38,9 @@ export interface CancelDeps {
   readonly cancelWindowSeconds: number;
 }
 
-class Abort extends Error {
-  constructor(readonly reason: Refusal) {
-    super(reason);
-  }
+/** Ends the cancel (rolling back) on this refusal's row. */
+function refuse(reason: Refusal): never {
+  return stop(REFUSALS[reason], reason);
 }
 
 export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Promise<Result<Cancelled>> {
@@ -54,11 +53,11 @@ export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Pr
         r.merchantId !== cmd.merchantId ||
         (cmd.thirdShopId !== null && r.thirdShopId !== cmd.thirdShopId)
       ) {
-        throw new Abort("not_found");
+        refuse("not_found");
       }
-      if (r.status === "CANCELLED") throw new Abort("already_cancelled");
+      if (r.status === "CANCELLED") refuse("already_cancelled");
       const now = deps.clock.now();
-      if (now >= r.redeemTime + deps.cancelWindowSeconds) throw new Abort("window_closed");
+      if (now >= r.redeemTime + deps.cancelWindowSeconds) refuse("window_closed");
       const cleared = {
         redeemId: null,
         redeemedShopId: null,
@@ -67,8 +66,8 @@ export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Pr
         redeemTime: null,
       };
       const moved = await moveItems(tx, r.itemOrderIds, "cancel_redeem", ctx, cleared);
-      if (!moved.ok) throw new Abort(moved.row === "conflict" ? "conflict" : "moved_on");
-      if (!(await tx.cancelRedemption(r.redeemId, now))) throw new Abort("conflict");
+      if (!moved.ok) refuse(moved.row === "conflict" ? "conflict" : "moved_on");
+      if (!(await tx.cancelRedemption(r.redeemId, now))) refuse("conflict");
       const order = await tx.shopOrder(r.merchantId, r.shopOrderId, ctx);
       await tx.insertEvent({
         eventId: deps.ids.next(),
@@ -91,7 +90,8 @@ export async function cancelRedemption(deps: CancelDeps, cmd: CancelCommand): Pr
       return ok({ redeemId: r.redeemId, cancelTime: now });
     });
   } catch (err) {
-    if (err instanceof Abort) return fail(REFUSALS[err.reason], err.reason);
+    const failure = stopped(err);
+    if (failure) return failure;
     return fail("C7", describeError(err));
   }
 }

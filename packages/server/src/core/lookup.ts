@@ -9,7 +9,7 @@ import { type UsageReminder, usageReminder } from "../domain/usage-reminder.js";
 import { type CodeResolution, resolveCodes } from "./item-checks.js";
 import type { BusinessClock, CodeItems, FulfillmentStore, ReadContext } from "./ports.js";
 import type { ExecutionOrderRecord, ProductRecord, SubOrderRecord, VoucherRecord } from "./records.js";
-import { describeError, type Failure, fail, ok, type Result } from "./result.js";
+import { describeError, type Failure, fail, ok, type Result, stop, stopped } from "./result.js";
 
 export interface LookupScope {
   readonly merchantId: string;
@@ -57,20 +57,11 @@ export interface LookupDeps {
   readonly clock: BusinessClock;
 }
 
-class LookupStop extends Error {
-  constructor(
-    readonly row: RowId,
-    readonly causeText: string,
-  ) {
-    super(causeText);
-  }
-}
-
 async function read<T>(row: RowId, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    throw new LookupStop(row, describeError(err));
+    return stop(row, describeError(err));
   }
 }
 
@@ -119,8 +110,8 @@ async function buildViews(
     const sub = subById.get(voucher.itemOrderId);
     const product = productById.get(voucher.productId);
     if (!execution || !sub)
-      throw new LookupStop("G15", `item ${voucher.itemOrderId} lacks its execution or sub-fulfillment order`);
-    if (!product) throw new LookupStop("G18", `product ${voucher.productId} missing`);
+      stop("G15", `item ${voucher.itemOrderId} lacks its execution or sub-fulfillment order`);
+    if (!product) stop("G18", `product ${voucher.productId} missing`);
     const rules = {
       usableWeekdays: product.usableWeekdays,
       usableHours: product.usableHours,
@@ -221,7 +212,8 @@ async function lookupTyped(
     if (usable.length === 0) return fail("G6", "none of the codes is usable at this shop");
     return ok({ shopOrderId, items: usable });
   } catch (err) {
-    if (err instanceof LookupStop) return fail(err.row, err.causeText);
+    const failure = stopped(err);
+    if (failure) return failure;
     throw err;
   }
 }
@@ -264,7 +256,8 @@ export async function lookupByQr(deps: LookupDeps, scope: LookupScope, qr: QrCla
     if (usable.length === 0) return fail("G6", "none of the order's codes is usable at this shop");
     return ok({ shopOrderId: qr.shopOrderId, items: usable });
   } catch (err) {
-    if (err instanceof LookupStop) return fail(err.row, err.causeText);
+    const failure = stopped(err);
+    if (failure) return failure;
     throw err;
   }
 }

@@ -21,7 +21,7 @@ import {
   type ReadContext,
 } from "./ports.js";
 import type { ExecutionOrderRecord, ProductRecord, SubOrderRecord, VoucherRecord } from "./records.js";
-import { describeError, fail, ok, type Result } from "./result.js";
+import { describeError, fail, ok, type Result, Stop, stop, stopped } from "./result.js";
 
 export interface RedeemCommand {
   readonly appId: string | null;
@@ -62,24 +62,14 @@ export function isDecimalId(s: string): boolean {
   return ID_PATTERN.test(s) && BigInt(s) <= INT64_MAX && BigInt(s) > 0n;
 }
 
-/** A failure of a dependency the core could not read: carries the row it maps to. */
-class StageFailure extends Error {
-  constructor(
-    readonly row: RowId,
-    readonly causeText: string,
-  ) {
-    super(causeText);
-  }
-}
-
 async function stage<T>(row: RowId, work: () => Promise<T> | T): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof StageFailure) throw err;
+    if (err instanceof Stop) throw err;
     // Lost to a concurrent writer at any stage: the optimistic-lock row, whatever was being read.
-    if (err instanceof ConcurrentWriteLost) throw new StageFailure("R34", describeError(err));
-    throw new StageFailure(row, describeError(err));
+    if (err instanceof ConcurrentWriteLost) return stop("R34", describeError(err));
+    return stop(row, describeError(err));
   }
 }
 
@@ -157,7 +147,7 @@ async function redeemInTransaction(
         const byCode = new Map<string, VoucherRecord>();
         for (const v of vouchers) if (v.shopOrderId === cmd.shopOrderId) byCode.set(v.code, v);
         if (byCode.size < cmd.codes.length) {
-          throw new StageFailure(
+          stop(
             "R14",
             `${cmd.codes.length - byCode.size} of ${cmd.codes.length} codes not found in shop order ${cmd.shopOrderId}`,
           );
@@ -177,37 +167,37 @@ async function redeemInTransaction(
 
         for (const v of ordered) {
           const product = productById.get(v.productId);
-          if (!product) throw new StageFailure("R13", `product ${v.productId} of voucher missing`);
+          if (!product) stop("R13", `product ${v.productId} of voucher missing`);
           const row = voucherCheck(v, now, rulesOf(product), cmd.timezone, holidays);
-          if (row) throw new StageFailure(row, `code ${v.code.slice(0, 4)}… voucher ${v.status}`);
+          if (row) stop(row, `code ${v.code.slice(0, 4)}… voucher ${v.status}`);
         }
 
         const executions = await stage("R20", () => items.executionOrders(ctx("redeem.exec_order_read")));
         const execById = new Map(executions.map((e) => [e.itemOrderId, e]));
         for (const id of itemIds) {
           const e = execById.get(id);
-          if (!e) throw new StageFailure("R20", `execution order of item ${id} missing`);
+          if (!e) stop("R20", `execution order of item ${id} missing`);
           const row = executionCheck(e, now);
-          if (row) throw new StageFailure(row, `item ${id} execution order ${e.status}`);
+          if (row) stop(row, `item ${id} execution order ${e.status}`);
         }
 
         const subs = await stage("R26", () => items.subOrders(ctx("redeem.sub_order_read")));
         const subById = new Map(subs.map((s) => [s.itemOrderId, s]));
-        if (subs.length < itemIds.length) throw new StageFailure("R26", "a sub-fulfillment order is missing");
+        if (subs.length < itemIds.length) stop("R26", "a sub-fulfillment order is missing");
         const snapshots = await stage("R27", () => items.shopSnapshots(ctx("redeem.shop_snapshot_read")));
         const snapshotById = new Map(snapshots.map((s) => [s.itemOrderId, s]));
         for (const id of itemIds) {
           const s = subById.get(id);
-          if (!s) throw new StageFailure("R26", `sub-fulfillment order of item ${id} missing`);
+          if (!s) stop("R26", `sub-fulfillment order of item ${id} missing`);
           const row = subOrderCheck(s, snapshotById.get(id), cmd.thirdShopId);
-          if (row) throw new StageFailure(row, `item ${id} sub-fulfillment order ${s.status}`);
+          if (row) stop(row, `item ${id} sub-fulfillment order ${s.status}`);
         }
 
         let eventId: string;
         try {
           eventId = deps.ids.eventId(ctx("redeem.event_id"));
         } catch (err) {
-          throw new StageFailure("R33", describeError(err));
+          stop("R33", describeError(err));
         }
 
         const source = cmd.source ?? REDEMPTION_SOURCE.SAAS;
@@ -222,8 +212,7 @@ async function redeemInTransaction(
           "redeem",
           true,
         );
-        if (plan.refused)
-          throw new StageFailure("R34", `item ${plan.refused.itemOrderId} cannot be redeemed from its state`);
+        if (plan.refused) stop("R34", `item ${plan.refused.itemOrderId} cannot be redeemed from its state`);
         const outcome = await stage("R34", async () => {
           return tx.commitRedemption(
             {
@@ -273,10 +262,7 @@ async function redeemInTransaction(
           );
         });
         if (outcome.moved !== itemIds.length * 3 || !outcome.written) {
-          throw new StageFailure(
-            "R34",
-            "a conditional update matched fewer records than it moved: a concurrent writer won",
-          );
+          stop("R34", "a conditional update matched fewer records than it moved: a concurrent writer won");
         }
         return ok({ redeemId, redeemTime: now, itemOrderIds: itemIds });
       },
@@ -288,7 +274,8 @@ async function redeemInTransaction(
       },
     );
   } catch (err) {
-    if (err instanceof StageFailure) return fail(err.row, err.causeText);
+    const failure = stopped(err);
+    if (failure) return failure;
     if (signal.aborted) return fail("R9", "core deadline passed; rolled back");
     if (!began) return fail("R13", `the transaction could not begin: ${describeError(err)}`);
     // The commit itself failed (or the database went away mid-transaction): nothing was written.

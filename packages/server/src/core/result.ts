@@ -34,6 +34,32 @@ export const fail = <Row extends string = AnswerRow>(
   ...extra,
 });
 
+/**
+ * Leaves a use case early with an expected failure, from deep inside its stages or its
+ * transaction (a throw rolls the transaction back). The one control-flow exception of the core:
+ * thrown by `stop`, turned back into its failure by `stopped` where the use case returns.
+ */
+export class Stop extends Error {
+  override name = "Stop";
+  constructor(readonly failure: Failure<string>) {
+    super(failure.cause);
+  }
+}
+
+/** Ends the use case (and rolls back its transaction) with this failure. */
+export function stop<Row extends string = AnswerRow>(
+  row: NoInfer<Row>,
+  cause: string,
+  extra: Omit<Failure, "ok" | "row" | "cause"> = {},
+): never {
+  throw new Stop(fail<Row>(row, cause, extra));
+}
+
+/** The failure a `stop` ended on, or null when the error is anything else. */
+export function stopped<Row extends string = AnswerRow>(err: unknown): Failure<Row> | null {
+  return err instanceof Stop ? (err.failure as Failure<Row>) : null;
+}
+
 /** A short description of an unexpected error, for the request log (never a stack trace). */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 500);

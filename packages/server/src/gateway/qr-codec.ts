@@ -5,15 +5,11 @@
  * short), G11 (unknown version or authentication failed), G12 (not the QR JSON).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { fail, ok, type Result } from "../core/result.js";
+import type { QrPayload } from "../core/issue-qr.js";
 
-export interface QrPayload {
-  readonly v: 1;
-  readonly shop_order_id: string;
-  readonly qr_id: string;
-  readonly iat: number;
-  readonly exp: number;
-}
+export type { QrPayload };
+
+import { fail, ok, type Result } from "../core/result.js";
 
 const VERSION = 0x01;
 const NONCE = 12;
