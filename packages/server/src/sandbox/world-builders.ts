@@ -3,24 +3,18 @@
  * worlds and the bench's base world are all built from these, so the shape of an app, a
  * merchant, a grant, a product or an order lives here only. Pure functions, no I/O.
  */
-import type { Static } from "typebox";
 import type {
-  WorldApp,
-  WorldGrant,
-  WorldHoliday,
+  WorldAppT,
+  WorldGrantT,
+  WorldHolidayT,
   WorldItemT,
-  WorldMerchant,
-  WorldProduct,
-  WorldShop,
+  WorldMerchantT,
+  WorldProductT,
+  WorldShopT,
   WorldT,
 } from "./world-schema.js";
 
-export type WorldAppT = Static<typeof WorldApp>;
-export type WorldGrantT = Static<typeof WorldGrant>;
-export type WorldShopT = Static<typeof WorldShop>;
-export type WorldMerchantT = Static<typeof WorldMerchant>;
-export type WorldHolidayT = Static<typeof WorldHoliday>;
-export type WorldProductT = Static<typeof WorldProduct>;
+export type { WorldAppT, WorldGrantT, WorldHolidayT, WorldMerchantT, WorldProductT, WorldShopT };
 export type WorldOrderT = NonNullable<WorldT["orders"]>[number];
 export type ItemStatus = WorldItemT["status"];
 
