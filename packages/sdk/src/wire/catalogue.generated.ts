@@ -223,7 +223,7 @@ export const CATALOGUE: readonly CatalogueRow[] = [
     code: "-9990001",
     message: "FulfillParamInvalid",
     description:
-      "The request is malformed: a field is missing or of the wrong type, or code_list is empty or longer than 100.",
+      "The request is malformed: a field is missing, of the wrong type or out of its range, or a list is empty or longer than 100 (error.detail names the field).",
     handling: "none",
     httpStatus: 500,
   },

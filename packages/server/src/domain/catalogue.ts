@@ -153,7 +153,8 @@ const redeem = {
   R1: [
     "-9990001",
     "FulfillParamInvalid",
-    "The request is malformed: a field is missing or of the wrong type, or code_list is empty or longer than 100.",
+    // R1 also answers cancel_redeem/ and query_redeem_record/: it names no field (error.detail does).
+    "The request is malformed: a field is missing, of the wrong type or out of its range, or a list is empty or longer than 100 (error.detail names the field).",
     "none",
   ],
   R2: [

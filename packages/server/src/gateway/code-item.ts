@@ -39,7 +39,11 @@ export function toCodeItem(view: CodeView): Record<string, unknown> {
   if (voucher.redeemId !== null) {
     item.redeem_id = voucher.redeemId;
     item.redemption_source = voucher.redemptionSource ?? 2;
-    if (voucher.redeemedShopId !== null) item.redeemed_shop_id = int64(voucher.redeemedShopId);
+    if (voucher.redeemedShopId !== null) {
+      item.redeemed_shop_id = int64(voucher.redeemedShopId);
+      // (ext) The same digits as a string: a JSON.parse-based client rounds the number above 2^53.
+      item.redeemed_shop_id_str = voucher.redeemedShopId;
+    }
     item.redeemed_third_shop_id = voucher.redeemedThirdShopId ?? "";
     if (voucher.redeemTime !== null) item.redeem_time = voucher.redeemTime;
   }

@@ -13,6 +13,7 @@ import {
   type RowId,
 } from "../domain/catalogue.js";
 import { OAUTH_ERRORS, type TokenResult } from "./oauth.js";
+import { parameterDetail } from "./parameter-detail.js";
 
 /** A marker no input can forge: int64 values travel as marked strings until serialization. */
 const MARK = `\u0000${randomBytes(8).toString("hex")}:`;
@@ -41,19 +42,30 @@ export function successReply(data: Record<string, unknown>, logId: string): Repl
   };
 }
 
-export function rowError(row: CatalogueRow, logId: string) {
+/** A row's `error`; (ext) `detail` only on parameter rows (gateway/parameter-detail.ts). */
+export function rowError(row: CatalogueRow, logId: string, detail?: string) {
   return {
     code: row.code,
     message: row.message,
     log_id: logId,
     description: row.description,
     handling: row.handling,
+    ...(detail !== undefined ? { detail } : {}),
   };
 }
 
-export function rowReply(rowId: RowId, logId: string, data: Record<string, unknown> = {}): Reply {
+export function rowReply(
+  rowId: RowId,
+  logId: string,
+  data: Record<string, unknown> = {},
+  detail?: string,
+): Reply {
   const row = catalogueRow(rowId);
-  return { httpStatus: row.httpStatus, row: row.row, body: toJson({ data, error: rowError(row, logId) }) };
+  return {
+    httpStatus: row.httpStatus,
+    row: row.row,
+    body: toJson({ data, error: rowError(row, logId, detail) }),
+  };
 }
 
 export { GENERIC, type GenericCode } from "../domain/catalogue.js";
@@ -75,7 +87,7 @@ function isGeneric(row: string): row is GenericCode {
 export function failureReply(failure: Failure, logId: string): Reply {
   return isGeneric(failure.row)
     ? genericReply(failure.row, logId, failure.message)
-    : rowReply(failure.row, logId, failure.data ?? {});
+    : rowReply(failure.row, logId, failure.data ?? {}, parameterDetail(failure.row, failure.cause));
 }
 
 /** An answer and the redemption it is about, for the request log (redeem_code, cancel_redeem). */

@@ -2,7 +2,7 @@
  * The SaaS endpoints' request and response schemas: the routes validate with them, the endpoints
  * take their bodies' types from them, and /openapi.json documents them.
  */
-import { type Static, Type } from "typebox";
+import { type Static, type TSchema, Type } from "typebox";
 
 const Str = (max: number, min = 0) => Type.String({ maxLength: max, minLength: min });
 
@@ -60,85 +60,158 @@ export const RedeemBody = Type.Object({
   locale: Text(35),
 });
 
-export const ErrorObject = Type.Object({
-  code: Type.String({
-    description: '"0" on success, else the catalogue code as a decimal string, or a generic v2 code',
-  }),
-  message: Type.String({ description: '"success", or the symbolic name of the cause (catalogue message)' }),
-  log_id: Type.String(),
-  description: Type.Optional(Type.String()),
-  handling: Type.Optional(
-    Type.Union([
-      Type.Literal("retry"),
-      Type.Literal("recheck"),
-      Type.Literal("rescan"),
-      Type.Literal("refresh_qr"),
-      Type.Literal("none"),
-    ]),
-  ),
-});
+/** The four handlings of a row (CONTRACT.md section 3). */
+export const HANDLINGS = ["retry", "recheck", "rescan", "refresh_qr", "none"] as const;
 
-export const CodeItem = Type.Object({
-  code: Type.String(),
-  item_order_id: Type.String(),
-  product_name: Type.String(),
-  goods_image_url: Type.String(),
-  refund_rule_desc: Type.String(),
-  crossed_amount: Type.String(),
-  sale_amount: Type.String(),
-  currency: Type.String(),
-  code_can_use_time: Type.Object({ start_time: Type.Integer(), end_time: Type.Integer() }),
-  code_cannot_use_date: Type.Object({
-    enable: Type.Boolean(),
-    content_list: Type.Array(
-      Type.Object({
-        type: Type.Union([Type.Literal("use_time"), Type.Literal("cannot_use_date")]),
-        title: Type.String(),
-        contents: Type.Array(Type.String()),
+/** The envelope's `error` (CONTRACT.md section 3); documented once, as the component `ErrorObject`. */
+export const ErrorObject = Type.Object(
+  {
+    code: Type.String({
+      description: '"0" on success, else the catalogue code as a decimal string, or a generic v2 code',
+    }),
+    message: Type.String({ description: '"success", or the symbolic name of the cause (catalogue message)' }),
+    log_id: Type.String({ description: "Also in the X-Tt-Logid header; the operator looks it up" }),
+    description: Type.Optional(Type.String({ description: "(ext) one human sentence for the cause" })),
+    handling: Type.Optional(
+      Type.String({
+        enum: [...HANDLINGS],
+        description:
+          "(ext) retry: retry in place; recheck: re-run get_code_item_list, then decide; rescan: scan again; refresh_qr: ask the customer to refresh the QR; none: will not succeed by retrying",
       }),
     ),
-  }),
-  redemption_status: Type.Integer({
-    description: "0 INIT, 100 WAIT_FULFILL, 400 FINISH, 500 AFTER_SALE_PROCESSING, 501 AFTER_SALE_SUCCESS",
-  }),
-  product_id: Type.String(),
-  third_product_id: Type.String(),
-  redeem_id: Type.Optional(Type.String()),
-  redemption_source: Type.Optional(Type.Integer({ description: "1 MERCHANT_APP, 2 SAAS" })),
-  redeemed_shop_id: Type.Optional(
-    Type.Integer({ format: "int64", description: "int64, written with every digit" }),
+    detail: Type.Optional(
+      Type.String({
+        description:
+          "(ext) on parameter rows (G1, G3, R1, R3, R10, R12, X1, C6, Q1): which field is wrong and why, never its value",
+      }),
+    ),
+  },
+  { $id: "ErrorObject" },
+);
+
+/** 0 INIT, 100 WAIT_FULFILL, 400 FINISH, 500 AFTER_SALE_PROCESSING, 501 AFTER_SALE_SUCCESS. */
+const RedemptionStatus = Type.Integer({
+  enum: [0, 100, 400, 500, 501],
+  description: "0 INIT, 100 WAIT_FULFILL, 400 FINISH, 500 AFTER_SALE_PROCESSING, 501 AFTER_SALE_SUCCESS",
+});
+const RedemptionSource = Type.Integer({ enum: [1, 2], description: "1 MERCHANT_APP, 2 SAAS" });
+
+/** TTLS's CodeItem (CONTRACT.md section 4); documented once, as the component `CodeItem`. */
+export const CodeItem = Type.Object(
+  {
+    code: Type.String({ description: "The voucher code (12 digits)" }),
+    item_order_id: Type.String({ description: "One item order per code; a shop order has many" }),
+    product_name: Type.String({ description: "In the request's locale when the product has that name" }),
+    goods_image_url: Type.String(),
+    refund_rule_desc: Type.String(),
+    crossed_amount: Type.String({ description: "List price, decimal string in the currency's major unit" }),
+    sale_amount: Type.String({ description: "Selling price, decimal string in the currency's major unit" }),
+    currency: Type.String({ description: "ISO 4217" }),
+    code_can_use_time: Type.Object(
+      { start_time: Type.Integer({ format: "int64" }), end_time: Type.Integer({ format: "int64" }) },
+      { description: "The usable window of this code (Unix seconds)" },
+    ),
+    code_cannot_use_date: Type.Object(
+      {
+        enable: Type.Boolean({ description: "Now is inside an unavailable time" }),
+        content_list: Type.Array(
+          Type.Object({
+            type: Type.String({ enum: ["use_time", "cannot_use_date"] }),
+            title: Type.String(),
+            contents: Type.Array(Type.String()),
+          }),
+        ),
+      },
+      { description: "Reminders (usable weekdays and hours, holidays); never an error here" },
+    ),
+    redemption_status: RedemptionStatus,
+    product_id: Type.String(),
+    third_product_id: Type.String(),
+    redeem_id: Type.Optional(Type.String({ description: "Set once redeemed" })),
+    redemption_source: Type.Optional(RedemptionSource),
+    redeemed_shop_id: Type.Optional(
+      Type.Integer({
+        format: "int64",
+        description:
+          "int64 as in TTLS, a JSON number written with every digit. Above 2^53 a JSON.parse-based client (JavaScript, most generated clients) reads it rounded (7100000000000000001 becomes 7100000000000000000): parse it losslessly, or read redeemed_shop_id_str.",
+      }),
+    ),
+    redeemed_shop_id_str: Type.Optional(
+      Type.String({
+        pattern: "^-?[0-9]{1,19}$",
+        description:
+          "(ext) redeemed_shop_id's digits as a decimal string, present exactly when redeemed_shop_id is; exact in every language",
+      }),
+    ),
+    redeemed_third_shop_id: Type.String({ description: '"" while not redeemed' }),
+    redeem_time: Type.Optional(
+      Type.Integer({ format: "int64", description: "(ext) Unix seconds, when redeemed" }),
+    ),
+  },
+  { $id: "CodeItem" },
+);
+
+/** The envelope around a success's `data` (the error object of a success is code "0"). */
+const envelopeOf = (data: TSchema, description: string) =>
+  Type.Object({ data, error: Type.Ref("ErrorObject") }, { description });
+
+/** Success of get_code_item_list/. */
+export const QueryResponse = envelopeOf(
+  Type.Object({ shop_order_id: Type.String(), code_list: Type.Array(Type.Ref("CodeItem")) }),
+  "Success: the shop order and its codes usable at this shop",
+);
+
+/** A catalogue row of get_code_item_list/: G19 and G22 carry the order's redeemed codes in data. */
+export const QueryRowResponse = envelopeOf(
+  Type.Object(
+    {
+      shop_order_id: Type.Optional(Type.String()),
+      code_list: Type.Optional(Type.Array(Type.Ref("CodeItem"))),
+    },
+    { description: "{} for most rows; G19 and G22: the order and its FINISH or after-sale codes" },
   ),
-  redeemed_third_shop_id: Type.String(),
-  redeem_time: Type.Optional(Type.Integer({ description: "(ext) Unix seconds" })),
-});
+  "A catalogue row of get_code_item_list (G1..G22; x-error-catalogue lists them): code, message, description, handling",
+);
 
-export const QueryResponse = Type.Object({
-  data: Type.Object({
-    shop_order_id: Type.Optional(Type.String()),
-    code_list: Type.Optional(Type.Array(CodeItem)),
-  }),
-  error: ErrorObject,
-});
+/** Success of redeem_code/. */
+export const RedeemResponse = envelopeOf(
+  Type.Object({ redeem_id: Type.String() }),
+  "Success: every code redeemed in one transaction (header Idempotent-Replayed: true on a replay)",
+);
 
-export const RedeemResponse = Type.Object({
-  data: Type.Object({ redeem_id: Type.Optional(Type.String()) }),
-  error: ErrorObject,
-});
-
+/** What the token endpoint validates: every field optional, any string, so that its own checks answer RFC 6749's errors (invalid_request, unsupported_grant_type), never a schema error. */
 export const TokenForm = Type.Object({
   client_key: Type.Optional(Type.String()),
   client_secret: Type.Optional(Type.String()),
   merchant_id: Type.Optional(Type.String()),
-  grant_type: Type.Optional(Type.String({ description: "access_token | refresh_token" })),
+  grant_type: Type.Optional(Type.String()),
   refresh_token: Type.Optional(Type.String()),
 });
 
-export const TokenResponse = Type.Object({
-  access_token: Type.String(),
-  expires_in: Type.Integer({ description: "absolute Unix time" }),
-  refresh_token: Type.String(),
-  refresh_expires_in: Type.Integer({ description: "absolute Unix time" }),
+/** The token endpoint's form as the contract defines it (CONTRACT.md section 2): what /openapi.json documents. */
+export const TokenFormDocumented = Type.Object({
+  client_key: Type.String({ minLength: 1, description: "The SaaS app's client key" }),
+  client_secret: Type.String({ minLength: 1, description: "The SaaS app's client secret" }),
+  merchant_id: Type.String({
+    pattern: "^[0-9]{1,19}$",
+    description: "The merchant that authorized the app (decimal id)",
+  }),
+  grant_type: Type.String({
+    enum: ["access_token", "refresh_token"],
+    description: "access_token: a new token; refresh_token: rotate the refresh token (send refresh_token)",
+  }),
+  refresh_token: Type.Optional(Type.String({ description: "Required with grant_type=refresh_token" })),
 });
+
+export const TokenResponse = Type.Object(
+  {
+    access_token: Type.String({ description: "mat.…; send as Authorization: Bearer" }),
+    expires_in: Type.Integer({ format: "int64", description: "absolute Unix time (as TTLS)" }),
+    refresh_token: Type.String({ description: "mrt.…; rotated by every refresh" }),
+    refresh_expires_in: Type.Integer({ format: "int64", description: "absolute Unix time" }),
+  },
+  { $id: "TokenPair", description: "The tokens, bound to (app, merchant)" },
+);
 
 export const CancelBody = Type.Object({
   merchant_id: IdText(64),
@@ -148,10 +221,11 @@ export const CancelBody = Type.Object({
   locale: Type.Optional(Text(35)),
 });
 
-export const CancelResponse = Type.Object({
-  data: Type.Object({ redeem_id: Type.Optional(Type.String()), cancel_time: Type.Optional(Type.Integer()) }),
-  error: ErrorObject,
-});
+/** Success of cancel_redeem/. */
+export const CancelResponse = envelopeOf(
+  Type.Object({ redeem_id: Type.String(), cancel_time: Type.Integer({ format: "int64" }) }),
+  "Success: every code of the redemption is back to WAIT_FULFILL",
+);
 
 export const RecordsBody = Type.Object({
   merchant_id: IdText(64),
@@ -159,33 +233,40 @@ export const RecordsBody = Type.Object({
   start_time: Type.Integer({ minimum: 0, maximum: 253402300799 }),
   end_time: Type.Integer({ minimum: 0, maximum: 253402300799 }),
   // An unreadable cursor (NUL, out of range) is Q1, the endpoint's own parameter row.
-  cursor: Str(64, 1),
+  cursor: Type.String({
+    maxLength: 64,
+    minLength: 1,
+    example: "0",
+    description: '"0" for the first page, then the cursor of the previous answer',
+  }),
   size: Type.Integer({ minimum: 1, maximum: 100 }),
 });
 
-export const RecordsResponse = Type.Object({
-  data: Type.Object({
-    records: Type.Optional(
-      Type.Array(
-        Type.Object({
-          redeem_id: Type.String(),
-          shop_order_id: Type.String(),
-          codes: Type.Array(Type.String()),
-          item_order_ids: Type.Array(Type.String()),
-          third_shop_id: Type.String(),
-          redeem_time: Type.Integer(),
-          redemption_source: Type.Integer(),
-          status: Type.Union([Type.Literal("REDEEMED"), Type.Literal("CANCELLED")]),
-          cancel_time: Type.Integer({ description: "0 while not cancelled" }),
-          can_cancel: Type.Boolean(),
-        }),
-      ),
+/** Success of query_redeem_record/. */
+export const RecordsResponse = envelopeOf(
+  Type.Object({
+    records: Type.Array(
+      Type.Object({
+        redeem_id: Type.String(),
+        shop_order_id: Type.String(),
+        codes: Type.Array(Type.String()),
+        item_order_ids: Type.Array(Type.String()),
+        third_shop_id: Type.String(),
+        redeem_time: Type.Integer({ format: "int64" }),
+        redemption_source: RedemptionSource,
+        status: Type.String({ enum: ["REDEEMED", "CANCELLED"] }),
+        cancel_time: Type.Integer({ format: "int64", description: "0 while not cancelled" }),
+        can_cancel: Type.Boolean(),
+      }),
     ),
-    cursor: Type.Optional(Type.String()),
-    has_more: Type.Optional(Type.Boolean()),
+    cursor: Type.String({ description: "The next page's cursor" }),
+    has_more: Type.Boolean(),
   }),
-  error: ErrorObject,
-});
+  "Success: one page of redemptions, newest first",
+);
+
+/** A catalogue row of an endpoint whose rows carry no data. */
+export const RowResponse = (description: string) => envelopeOf(Type.Object({}), description);
 
 export type QueryBodyT = Static<typeof QueryBody>;
 export type RedeemBodyT = Static<typeof RedeemBody>;

@@ -2,15 +2,15 @@
  * The Fastify application: one place maps errors to HTTP (the error handler), every response
  * carries `X-Tt-Logid`, every request is written to the request log.
  */
-import swagger from "@fastify/swagger";
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
-import { CATALOGUE } from "../domain/catalogue.js";
 import { GATEWAY_ROWS } from "../gateway/caller.js";
 import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";
+import { refusedDetail } from "../gateway/parameter-detail.js";
 import type { HttpContext } from "./context.js";
 import { lazyChildLoggerFactory, loggedUrl } from "./lazy-logger.js";
+import { HEALTH_RESPONSES, registerOpenApi } from "./openapi.js";
 import { platformAdminRoutes } from "./platform-admin-routes.js";
 import { platformRoutes } from "./platform-routes.js";
 import { saasRoutes } from "./saas-routes.js";
@@ -161,7 +161,7 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
       return send(
         request,
         reply,
-        rowReply(GATEWAY_ROWS[endpoint].schema, request.id),
+        rowReply(GATEWAY_ROWS[endpoint].schema, request.id, {}, refusedDetail(error)),
         `${error.code ?? "body"}: ${error.message}`,
       );
     }
@@ -198,30 +198,19 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     send(request, reply, genericReply("not_found", request.id), "no route"),
   );
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: "3.0.3",
-      info: {
-        title: "ttls-fulfill",
-        version: "0.1.0",
-        description:
-          "A TTLS-compatible voucher fulfillment API. Errors use the TTLS envelope; the full error catalogue is in x-error-catalogue.",
-      },
-      components: {
-        securitySchemes: {
-          bearer: {
-            type: "http",
-            scheme: "bearer",
-            description: "SaaS access token, or the operator token for sandbox/platform routes",
-          },
-        },
-      },
-    },
-  });
+  await registerOpenApi(app);
 
   app.get(
     "/healthz",
-    { schema: { tags: ["ops"], summary: "Up, and the database reachable" } },
+    {
+      schema: {
+        tags: ["ops"],
+        operationId: "health",
+        summary: "Up, and the database reachable",
+        security: [],
+        response: HEALTH_RESPONSES,
+      },
+    },
     async (_request, reply) => {
       const health = await ctx.health();
       return health.ok
@@ -229,23 +218,6 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
         : reply.code(503).send({ status: "unavailable" });
     },
   );
-
-  app.get("/openapi.json", { schema: { hide: true } }, async (_request, reply) => {
-    const doc = app.swagger() as unknown as Record<string, unknown>;
-    return reply.send({
-      ...doc,
-      "x-error-catalogue": CATALOGUE.map((r) => ({
-        row: r.row,
-        endpoint: r.endpoint,
-        http_status: r.httpStatus,
-        code: r.code,
-        message: r.message,
-        description: r.description,
-        handling: r.handling,
-        ...(r.fault ? { fault: r.fault } : {}),
-      })),
-    });
-  });
 
   saasRoutes(app, ctx);
   platformRoutes(app, ctx);

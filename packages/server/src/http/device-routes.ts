@@ -7,7 +7,9 @@ import { type Static, Type } from "typebox";
 import type { DeviceRecord } from "../core/device-ports.js";
 import { deviceClientKey, formatPairingCode, PAIRING_CODE_TTL_SECONDS } from "../core/pairing-code.js";
 import { ok } from "../core/result.js";
+import { CreatedDeviceData, DevicesData, RevokedDeviceData } from "./answer-schemas.js";
 import type { HttpContext } from "./context.js";
+import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
 import { sendResult } from "./send.js";
 
@@ -45,6 +47,11 @@ export function deviceRoutes(app: FastifyInstance, ctx: HttpContext): void {
       config: { logName: "platform.device_create" },
       schema: {
         tags: ["platform"],
+        operationId: "createDevice",
+        security: SECURITY.operator,
+        response: operatorResponses(okAnswer(CreatedDeviceData, "The device and its one-time pairing code"), {
+          notFound: "unknown merchant",
+        }),
         summary: `Create a POS device for one shop: a one-time pairing code, valid ${PAIRING_CODE_TTL_SECONDS / 60} minutes, shown once`,
         description:
           "The POS at /pos/ exchanges the code for a device token (POST /pos/api/pair). The device then acts as its own app " +
@@ -83,7 +90,10 @@ export function deviceRoutes(app: FastifyInstance, ctx: HttpContext): void {
       onRequest,
       schema: {
         tags: ["platform"],
+        operationId: "listDevices",
         summary: "The merchant's POS devices, newest first (at most 500)",
+        security: SECURITY.operator,
+        response: operatorResponses(okAnswer(DevicesData, "The devices")),
         params: MerchantParams,
       },
     },
@@ -101,7 +111,12 @@ export function deviceRoutes(app: FastifyInstance, ctx: HttpContext): void {
       config: { logName: "platform.device_revoke" },
       schema: {
         tags: ["platform"],
+        operationId: "revokeDevice",
         summary: "Revoke a POS device: its grant and token stop working at once; an unused pairing code too",
+        security: SECURITY.operator,
+        response: operatorResponses(okAnswer(RevokedDeviceData, "The revoked device"), {
+          notFound: "no such device of this merchant",
+        }),
         params: DeviceParams,
       },
     },

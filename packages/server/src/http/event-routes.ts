@@ -11,7 +11,9 @@ import type { FastifyInstance } from "fastify";
 import { type Static, Type } from "typebox";
 import { ok } from "../core/result.js";
 import type { DeadLetter, DeliveryView, EventView } from "../events/ports.js";
+import { DeadLettersData, EventsData, ReplayedData } from "./answer-schemas.js";
 import type { HttpContext } from "./context.js";
+import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
 import { sendResult } from "./send.js";
 
@@ -99,7 +101,10 @@ export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
       onRequest,
       schema: {
         tags: ["platform"],
+        operationId: "listDeadLetters",
         summary: "Webhook deliveries that gave up (dead letters), newest event first",
+        security: SECURITY.operator,
+        response: operatorResponses(okAnswer(DeadLettersData, "One page of dead letters")),
         querystring: DeadLetterQuery,
       },
     },
@@ -127,6 +132,11 @@ export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
       config: { logName: "platform.webhook_replay" },
       schema: {
         tags: ["platform"],
+        operationId: "replayDeadLetter",
+        security: SECURITY.operator,
+        response: operatorResponses(okAnswer(ReplayedData, "The apps the event goes to again"), {
+          notFound: "no dead letter of this event (for this client_key)",
+        }),
         summary:
           "Replay a dead-lettered event (to every app it died for, or one client_key) with a fresh attempt budget",
         params: ReplayParams,
@@ -147,7 +157,10 @@ export function eventRoutes(app: FastifyInstance, ctx: HttpContext): void {
       onRequest,
       schema: {
         tags: ["platform"],
+        operationId: "listOrderEvents",
         summary: "Support: the events of a shop order, their webhook deliveries and NATS publication",
+        security: SECURITY.operator,
+        response: operatorResponses(okAnswer(EventsData, "The order's events, oldest first")),
         querystring: EventsQuery,
       },
     },

@@ -6,12 +6,27 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import QRCode from "qrcode";
-import { type Static, Type } from "typebox";
+import { type Static, type TSchema, Type } from "typebox";
 import { WorldGrant, WorldHoliday, WorldMerchant, WorldProduct, WorldShop } from "../core/platform-schema.js";
 import type { AfterSaleOrderRecord } from "../core/records.js";
 import { fail, type Result } from "../core/result.js";
 import { REDEMPTION_STATUS } from "../domain/status.js";
+import {
+  AfterSaleData,
+  CreatedAppData,
+  GrantData,
+  HolidayData,
+  IssuedOrderData,
+  MerchantIdData,
+  OrderData,
+  ProductIdData,
+  QrData,
+  RefundedData,
+  RevokedData,
+  ShopData,
+} from "./answer-schemas.js";
 import type { HttpContext } from "./context.js";
+import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
 import { INT64_ID } from "./schemas.js";
 import { type SendExtra, sendImage, sendResult } from "./send.js";
@@ -80,13 +95,23 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
   const onRequest = operatorGuard(ctx);
   const common = { onRequest, attachValidation: true };
   const platform = ctx.platform;
-  const summary = (text: string) => ({ tags: ["platform"], summary: text });
+  /** The documentation of an operator route: its id, summary, security and responses. */
+  const summary = (operationId: string, text: string, ok: TSchema, notFound?: string) => ({
+    tags: ["platform"],
+    operationId,
+    summary: text,
+    security: SECURITY.operator,
+    response: operatorResponses(okAnswer(ok, text), notFound ? { notFound } : {}),
+  });
 
   app.post(
     "/platform/apps",
     {
       ...common,
-      schema: { ...summary("Create or replace a SaaS app; the secret is shown once"), body: AppBody },
+      schema: {
+        ...summary("putApp", "Create or replace a SaaS app; the secret is shown once", CreatedAppData),
+        body: AppBody,
+      },
     },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);
@@ -99,7 +124,10 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     "/platform/merchants",
     {
       ...common,
-      schema: { ...summary("Create or replace a merchant (with shops and grants)"), body: WorldMerchant },
+      schema: {
+        ...summary("putMerchant", "Create or replace a merchant (with shops and grants)", MerchantIdData),
+        body: WorldMerchant,
+      },
     },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);
@@ -114,7 +142,11 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     "/platform/merchants/:merchant_id/shops",
     {
       ...common,
-      schema: { ...summary("Create or replace a shop"), params: MerchantOnly, body: WorldShop },
+      schema: {
+        ...summary("putShop", "Create or replace a shop", ShopData, "unknown merchant"),
+        params: MerchantOnly,
+        body: WorldShop,
+      },
     },
     async (request, reply) => {
       // The merchant is looked up first: an unknown one answers not_found whatever the body.
@@ -131,7 +163,12 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     {
       ...common,
       schema: {
-        ...summary("Grant (or change the grant of) an app: scopes and optional shop list"),
+        ...summary(
+          "putGrant",
+          "Grant (or change the grant of) an app: scopes and optional shop list",
+          GrantData,
+          "unknown merchant or app",
+        ),
         params: GrantParams,
         body: GrantBody,
       },
@@ -151,7 +188,15 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     "/platform/merchants/:merchant_id/grants/:client_key",
     {
       onRequest,
-      schema: { ...summary("Revoke a grant: its tokens stop working at once"), params: GrantParams },
+      schema: {
+        ...summary(
+          "revokeGrant",
+          "Revoke a grant: its tokens stop working at once",
+          RevokedData,
+          "no such grant",
+        ),
+        params: GrantParams,
+      },
     },
     async (request, reply) => {
       const { merchant_id, client_key } = request.params as Static<typeof GrantParams>;
@@ -161,7 +206,13 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
 
   app.post(
     "/platform/holidays",
-    { ...common, schema: { ...summary("Create or replace a holiday of a country"), body: WorldHoliday } },
+    {
+      ...common,
+      schema: {
+        ...summary("putHoliday", "Create or replace a holiday of a country", HolidayData),
+        body: WorldHoliday,
+      },
+    },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);
       const holiday = request.body as Static<typeof WorldHoliday>;
@@ -171,7 +222,13 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
 
   app.post(
     "/platform/products",
-    { ...common, schema: { ...summary("Create or replace a product"), body: WorldProduct } },
+    {
+      ...common,
+      schema: {
+        ...summary("putProduct", "Create or replace a product", ProductIdData, "unknown merchant"),
+        body: WorldProduct,
+      },
+    },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);
       const product = request.body as Static<typeof WorldProduct>;
@@ -183,7 +240,18 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
 
   app.post(
     "/platform/orders",
-    { ...common, schema: { ...summary("Place a paid shop order: one code per item"), body: OrderBody } },
+    {
+      ...common,
+      schema: {
+        ...summary(
+          "placeOrder",
+          "Place a paid shop order: one code per item",
+          IssuedOrderData,
+          "unknown merchant or product",
+        ),
+        body: OrderBody,
+      },
+    },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);
       const body = request.body as Static<typeof OrderBody>;
@@ -204,7 +272,10 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     "/platform/orders/:shop_order_id",
     {
       onRequest,
-      schema: { ...summary("A shop order with its items' three records"), params: ShopOrderParams },
+      schema: {
+        ...summary("getOrder", "A shop order with its items' three records", OrderData, "unknown shop order"),
+        params: ShopOrderParams,
+      },
     },
     async (request, reply) => {
       const { shop_order_id } = request.params as Static<typeof ShopOrderParams>;
@@ -233,7 +304,24 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
       onRequest,
       config: { logName: "platform.qr" },
       schema: {
-        ...summary("The customer's dynamic QR: qr_info as JSON, or drawn as PNG or SVG"),
+        ...summary(
+          "getOrderQr",
+          "The customer's dynamic QR: qr_info as JSON, or drawn as PNG or SVG",
+          QrData,
+        ),
+        response: {
+          ...operatorResponses(okAnswer(QrData, "format=json (default): the QR as text"), {
+            notFound: "unknown shop order",
+          }),
+          200: {
+            description: "format=json (default): the envelope with qr_info; format=png or svg: the QR drawn",
+            content: {
+              "application/json": { schema: okAnswer(QrData, "The QR as text") },
+              "image/png": { schema: { type: "string", format: "binary" } },
+              "image/svg+xml": { schema: { type: "string" } },
+            },
+          },
+        },
         params: ShopOrderParams,
         querystring: QrQuery,
       },
@@ -262,7 +350,15 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
     "/platform/after-sales",
     {
       ...common,
-      schema: { ...summary("The customer asks for a refund: refund in progress"), body: AfterSaleBody },
+      schema: {
+        ...summary(
+          "requestRefund",
+          "The customer asks for a refund: refund in progress",
+          AfterSaleData,
+          "unknown shop order or item",
+        ),
+        body: AfterSaleBody,
+      },
     },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);
@@ -283,9 +379,12 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
         ...common,
         schema: {
           ...summary(
+            verb === "approve" ? "approveRefund" : "closeRefund",
             verb === "approve"
               ? "Approve the refund: all three records refunded"
               : "Close the after-sale: the items are usable again",
+            AfterSaleData,
+            "unknown after-sale order",
           ),
           params: AfterSaleParams,
           body: MerchantOnly,
@@ -306,7 +405,14 @@ export function platformAdminRoutes(app: FastifyInstance, ctx: HttpContext): voi
 
   app.post(
     "/platform/expired-refunds/run",
-    { onRequest, schema: summary("Refund expired unused vouchers now (also runs every minute)") },
+    {
+      onRequest,
+      schema: summary(
+        "runExpiredRefunds",
+        "Refund expired unused vouchers now (also runs every minute)",
+        RefundedData,
+      ),
+    },
     async (request, reply) =>
       answer(request, reply, await platform.sweepExpiredRefunds(), (made) => ({
         refunded: made.map((a) => ({

@@ -3,7 +3,9 @@ import type { FastifyInstance } from "fastify";
 import { type Static, Type } from "typebox";
 import type { LoggedRequestDetail } from "../core/platform-services.js";
 import { findRow } from "../domain/catalogue.js";
+import { AlertsData, LoggedRequestData } from "./answer-schemas.js";
 import type { HttpContext } from "./context.js";
+import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
 import { sendResult } from "./send.js";
 
@@ -47,8 +49,11 @@ export function platformRoutes(app: FastifyInstance, ctx: HttpContext): void {
       onRequest: guard,
       schema: {
         tags: ["platform"],
+        operationId: "listAlerts",
         summary:
           "Operator alerts of every server process, newest first (at most 1000): suspected code enumeration",
+        security: SECURITY.operator,
+        response: operatorResponses(okAnswer(AlertsData, "The alerts")),
       },
     },
     async (request, reply) =>
@@ -72,8 +77,13 @@ export function platformRoutes(app: FastifyInstance, ctx: HttpContext): void {
       onRequest: guard,
       schema: {
         tags: ["platform"],
+        operationId: "getLoggedRequest",
         summary: "Support: what happened to a request, by its log id",
+        security: SECURITY.operator,
         params: LogParams,
+        response: operatorResponses(okAnswer(LoggedRequestData, "The request and its outcome"), {
+          notFound: "no request with this log id (or past its retention)",
+        }),
       },
     },
     async (request, reply) => {

@@ -8,7 +8,9 @@ import { type Static, Type } from "typebox";
 import { normalizePairingCode } from "../core/pairing-code.js";
 import { fail } from "../core/result.js";
 import { keyDigest } from "../gateway/failure-throttle.js";
+import { PairedData, RevokedData, SessionData } from "./answer-schemas.js";
 import type { HttpContext } from "./context.js";
+import { okAnswer, posResponses, SECURITY } from "./openapi.js";
 import { sendRateLimited, sendResult } from "./send.js";
 
 const PairBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 32 }) });
@@ -22,8 +24,17 @@ export function posRoutes(app: FastifyInstance, ctx: HttpContext): void {
       config: { logName: "pos.pair" },
       schema: {
         tags: ["pos"],
+        operationId: "pairDevice",
         summary: "Exchange a one-time pairing code for the device's access token",
+        security: SECURITY.none,
         body: PairBody,
+        response: posResponses(okAnswer(PairedData, "Paired: the device's token and shop"), {
+          400: [
+            ["pairing_code_invalid", "pairing_not_allowed"],
+            "pairing_code_invalid: wrong, used or expired code; pairing_not_allowed: the app is no longer granted",
+          ],
+          429: [["rate_limit_exceeded"], "rate_limit_exceeded: too many failed pairing attempts"],
+        }),
       },
     },
     async (request, reply) => {
@@ -60,8 +71,12 @@ export function posRoutes(app: FastifyInstance, ctx: HttpContext): void {
       config: { logName: "pos.unpair" },
       schema: {
         tags: ["pos"],
+        operationId: "unpairDevice",
         summary: "Unpair this device: revokes its grant and token, as the operator's revoke does",
-        security: [{ bearer: [] }],
+        security: SECURITY.device,
+        response: posResponses(okAnswer(RevokedData, "Unpaired"), {
+          401: [["access_token_invalid"], "access_token_invalid: not a live device token"],
+        }),
       },
     },
     async (request, reply) => {
@@ -82,9 +97,13 @@ export function posRoutes(app: FastifyInstance, ctx: HttpContext): void {
       config: { logName: "pos.session" },
       schema: {
         tags: ["pos"],
+        operationId: "getDeviceSession",
         summary:
           "What the device token stands for: merchant, shop, business time, today's start, the cancel window",
-        security: [{ bearer: [] }],
+        security: SECURITY.device,
+        response: posResponses(okAnswer(SessionData, "The device's session"), {
+          401: [["access_token_invalid"], "access_token_invalid: not a live device token"],
+        }),
       },
     },
     async (request, reply) => {

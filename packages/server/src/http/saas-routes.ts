@@ -10,17 +10,19 @@ import {
   QueryBody,
   type QueryBodyT,
   QueryResponse,
+  QueryRowResponse,
   RecordsBody,
   type RecordsBodyT,
   RecordsResponse,
   RedeemBody,
   type RedeemBodyT,
   RedeemResponse,
+  RowResponse,
   TokenForm,
   type TokenFormT,
-  TokenResponse,
 } from "../gateway/saas-schemas.js";
 import type { HttpContext } from "./context.js";
+import { SECURITY, saasResponses, TOKEN_RESPONSES } from "./openapi.js";
 import { sendFailure, sendReplay, sendResult, sendToken } from "./send.js";
 
 export const QUERY_PATH = "/v2/localservice/saas/fulfill/get_code_item_list/";
@@ -69,11 +71,13 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
     TOKEN_PATH,
     {
       schema: {
+        operationId: "getAccessToken",
         summary: "Obtain or refresh an access token (form-encoded)",
         tags: ["oauth"],
+        security: SECURITY.none,
         consumes: ["application/x-www-form-urlencoded"],
         body: TokenForm,
-        response: { 200: TokenResponse },
+        response: TOKEN_RESPONSES,
       },
       // A body the schema refuses is a request without its fields: invalid_request (RFC 6749),
       // counted as a failed attempt like any other.
@@ -90,11 +94,12 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
     QUERY_PATH,
     {
       schema: {
+        operationId: "getCodeItemList",
         summary: "get_code_item_list: what can be redeemed at this shop, by typed codes or a scanned QR",
         tags: ["saas"],
-        security: [{ bearer: [] }],
+        security: SECURITY.saas,
         body: QueryBody,
-        response: { 200: QueryResponse, 500: QueryResponse },
+        response: saasResponses(QueryResponse, QueryRowResponse, "query"),
       },
       config: { endpoint: "query", logName: "get_code_item_list" },
       onRequest: saasGuard(ctx, "query"),
@@ -107,20 +112,26 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
     REDEEM_PATH,
     {
       schema: {
+        operationId: "redeemCode",
         summary: "redeem_code: redeem codes of one shop order at a shop, all or none",
         tags: ["saas"],
-        security: [{ bearer: [] }],
+        security: SECURITY.saas,
         headers: {
           type: "object",
           properties: {
             "idempotency-key": {
               type: "string",
-              description: "(ext) 1..255 chars; replays the first final answer for 24 h",
+              description:
+                "(ext) 1..255 chars (longer: R1); the same key and body within 24 h replay the first final answer",
             },
           },
         },
         body: RedeemBody,
-        response: { 200: RedeemResponse, 500: RedeemResponse },
+        response: saasResponses(
+          RedeemResponse,
+          RowResponse("A catalogue row of redeem_code (R1..R34, X1, X2; x-error-catalogue lists them)"),
+          "redeem",
+        ),
       },
       config: { endpoint: "redeem", logName: "redeem_code" },
       onRequest: saasGuard(ctx, "redeem"),
@@ -137,12 +148,17 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
     CANCEL_PATH,
     {
       schema: {
+        operationId: "cancelRedeem",
         summary:
           "(ext) cancel_redeem: undo a redemption within the cancel window; all its codes go back to WAIT_FULFILL",
         tags: ["saas"],
-        security: [{ bearer: [] }],
+        security: SECURITY.saas,
         body: CancelBody,
-        response: { 200: CancelResponse, 500: CancelResponse },
+        response: saasResponses(
+          CancelResponse,
+          RowResponse("A redeem gateway row, or a row of cancel_redeem (C1..C7)"),
+          "cancel",
+        ),
       },
       config: { endpoint: "redeem", logName: "cancel_redeem" },
       onRequest: saasGuard(ctx, "redeem", "cancel"),
@@ -157,11 +173,16 @@ export function saasRoutes(app: FastifyInstance, ctx: HttpContext): void {
     RECORDS_PATH,
     {
       schema: {
+        operationId: "queryRedeemRecord",
         summary: "(ext) query_redeem_record: the merchant's redemptions, newest first, keyset-paged",
         tags: ["saas"],
-        security: [{ bearer: [] }],
+        security: SECURITY.saas,
         body: RecordsBody,
-        response: { 200: RecordsResponse, 500: RecordsResponse },
+        response: saasResponses(
+          RecordsResponse,
+          RowResponse("A redeem gateway row, or a row of query_redeem_record (Q1, Q2)"),
+          "records",
+        ),
       },
       config: { endpoint: "redeem", logName: "query_redeem_record" },
       onRequest: saasGuard(ctx, "redeem", "records"),

@@ -8,7 +8,9 @@ import { World } from "../core/platform-schema.js";
 import { ok } from "../core/result.js";
 import { EXTRA_FAULT_POINTS, FAULT_POINTS } from "../domain/catalogue.js";
 import { genericReply } from "../gateway/envelope.js";
+import { ClockData, FaultsData, QrData, WorldLoadedData } from "./answer-schemas.js";
 import type { HttpContext } from "./context.js";
+import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
 import { ClockBody, FaultBody, QrBody } from "./schemas.js";
 import { send, sendResult } from "./send.js";
@@ -31,7 +33,14 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
     {
       ...common,
       bodyLimit: 64 * 1024 * 1024,
-      schema: { tags: ["sandbox"], summary: "Load a world fixture (idempotent by id)", body: World },
+      schema: {
+        tags: ["sandbox"],
+        operationId: "loadWorld",
+        summary: "Load a world fixture (idempotent by id)",
+        security: SECURITY.operator,
+        body: World,
+        response: operatorResponses(okAnswer(WorldLoadedData, "What the world created or replaced")),
+      },
     },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);
@@ -46,8 +55,11 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
       ...common,
       schema: {
         tags: ["sandbox"],
+        operationId: "armFault",
         summary: "Arm a fault point, optionally for one merchant",
+        security: SECURITY.operator,
         body: FaultBody,
+        response: operatorResponses(okAnswer(FaultsData, "The armed faults")),
       },
     },
     async (request, reply) => {
@@ -62,7 +74,16 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.delete(
     "/sandbox/faults",
-    { onRequest: guard, schema: { tags: ["sandbox"], summary: "Clear every armed fault" } },
+    {
+      onRequest: guard,
+      schema: {
+        tags: ["sandbox"],
+        operationId: "clearFaults",
+        summary: "Clear every armed fault",
+        security: SECURITY.operator,
+        response: operatorResponses(okAnswer(FaultsData, "No fault armed")),
+      },
+    },
     async (request, reply) => {
       sandbox.faults.clear();
       return sendResult(request, reply, ok(null), () => ({ armed: [] }));
@@ -71,7 +92,16 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
 
   app.get(
     "/sandbox/faults",
-    { onRequest: guard, schema: { tags: ["sandbox"], summary: "List armed faults and known points" } },
+    {
+      onRequest: guard,
+      schema: {
+        tags: ["sandbox"],
+        operationId: "listFaults",
+        summary: "List armed faults and known points",
+        security: SECURITY.operator,
+        response: operatorResponses(okAnswer(FaultsData, "The armed faults and every known point")),
+      },
+    },
     async (request, reply) =>
       sendResult(request, reply, ok(null), () => ({ ...faults(), points: [...KNOWN_POINTS] })),
   );
@@ -82,8 +112,11 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
       ...common,
       schema: {
         tags: ["sandbox"],
+        operationId: "setClock",
         summary: "Freeze the business clock ({now:null} releases it)",
+        security: SECURITY.operator,
         body: ClockBody,
+        response: operatorResponses(okAnswer(ClockData, "The business clock")),
       },
     },
     async (request, reply) => {
@@ -100,7 +133,14 @@ export function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): void {
     "/sandbox/qr",
     {
       ...common,
-      schema: { tags: ["sandbox"], summary: "The customer's dynamic QR for a shop order", body: QrBody },
+      schema: {
+        tags: ["sandbox"],
+        operationId: "issueSandboxQr",
+        summary: "The customer's dynamic QR for a shop order",
+        security: SECURITY.operator,
+        body: QrBody,
+        response: operatorResponses(okAnswer(QrData, "The QR"), { notFound: "unknown shop order" }),
+      },
     },
     async (request, reply) => {
       if (request.validationError) return invalid(request, reply, request.validationError.message);

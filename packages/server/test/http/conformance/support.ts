@@ -84,6 +84,9 @@ export const CONTRACT: Record<string, readonly [code: string, message: string, h
   X2: ["-9990452", "FulfillRedeemUpdateConflict", "recheck"],
 };
 
+/** The parameter rows of CONTRACT.md section 3, which carry error.detail (written out on purpose). */
+export const PARAMETER_ROWS: readonly string[] = ["G1", "G3", "R1", "R3", "R10", "R12", "X1", "C6", "Q1"];
+
 /** The fault point of each dependency row (CONTRACT.md section 6, "how it is reached"). */
 export const CONTRACT_FAULTS: Record<string, string> = {
   G7: "query.scan_permission",
@@ -283,6 +286,9 @@ export function conformanceServer(database: TestDatabase) {
     expect(answer.json.error.message, where).toBe(cat.message);
     expect(answer.json.error.handling, where).toBe(handling);
     expect(answer.json.error.description, where).toBe(cat.description);
+    // (ext) error.detail (CONTRACT.md section 3): on parameter rows only.
+    if (PARAMETER_ROWS.includes(row)) expect(answer.json.error.detail, where).toMatch(/^\S.{5,}/);
+    else expect(answer.json.error, where).not.toHaveProperty("detail");
     expect(answer.headers.get("content-type") ?? "", where).toMatch(/^application\/json/);
     note(coverage, db, row, cause);
   };
