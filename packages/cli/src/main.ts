@@ -6,7 +6,7 @@
  * handling policy (retry, 429 waits, recheck and reconcile under the Idempotency-Key rule); the
  * operator commands (load, qr, logs) use the small helper in client.ts.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import {
   createClient,
   type FulfillClient,
@@ -131,11 +131,17 @@ program
       if (o.demo) argv.push("--demo");
       if (o.databaseUrl) argv.push("--database-url", o.databaseUrl);
       process.argv = [process.argv[0] as string, "fulfill-serve", ...argv];
-      // The server runs from its TypeScript sources (the workspace's own package).
-      const { register } = await import("tsx/esm/api");
-      register();
-      const serverMain = new URL("../../server/src/main.ts", import.meta.url).href;
-      await import(serverMain);
+      // The server's compiled JavaScript (npm run build); from its TypeScript sources through
+      // tsx only in a checkout that was never built (said so on stderr).
+      const compiled = new URL("../../server/dist/main.js", import.meta.url);
+      if (existsSync(compiled)) {
+        await import(compiled.href);
+      } else {
+        process.stderr.write("the server is not built (npm run build): running its sources through tsx\n");
+        const { register } = await import("tsx/esm/api");
+        register();
+        await import(new URL("../../server/src/main.ts", import.meta.url).href);
+      }
       await new Promise(() => undefined); // serve until a signal stops the process
     },
   );

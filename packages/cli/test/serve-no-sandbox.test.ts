@@ -107,7 +107,7 @@ describe("a server started without --sandbox", () => {
     const s = await serve(["--demo", ...(await databaseArgs("demo"))]);
     try {
       expect(s.url, `it started and serves the demo world: ${s.output}`).toBeNull();
-      expect(s.exitCode).toBe(1);
+      expect(s.exitCode).toBe(2); // a configuration error (issue 15, item 8)
       expect(s.output).toContain("--demo needs --sandbox");
     } finally {
       await stop(s);

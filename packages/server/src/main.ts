@@ -2,9 +2,11 @@
  * `npm start`: one process serving everything. Flags: --sandbox, --demo (load the demo world;
  * only with the sandbox on), --port N, --host H, --database-url URL, --data-dir DIR.
  */
-import { resolve } from "node:path";
-import { configFromEnv } from "./config.js";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ConfigError, configFromEnv } from "./config.js";
 import { DEMO, demoWorld } from "./demo-world.js";
+import { drainAndClose } from "./http/shutdown.js";
 import { startServer } from "./server.js";
 
 function flag(args: string[], name: string): string | undefined {
@@ -28,8 +30,15 @@ async function main(): Promise<void> {
   // The demo world's credentials are public test data: a server outside the sandbox must not
   // know them, so asking for them there is a mistake worth stopping for, not ignoring.
   if (args.includes("--demo") && !config.sandbox) {
-    throw new Error("--demo needs --sandbox (or FULFILL_SANDBOX=1): the demo world is sandbox test data");
+    throw new ConfigError([
+      "--demo needs --sandbox (or FULFILL_SANDBOX=1): the demo world is sandbox test data",
+    ]);
   }
+  // The embedded database's first start runs initdb (several seconds): say so, or it looks hung.
+  if (!config.databaseUrl && !existsSync(join(config.dataDir, "pglite")))
+    process.stderr.write(
+      `initialising the embedded database in ${resolve(config.dataDir, "pglite")} (first start; a few seconds)…\n`,
+    );
 
   const server = await startServer(config);
   const sandbox = server.context.sandbox;
@@ -37,21 +46,44 @@ async function main(): Promise<void> {
     const loaded = await sandbox.loadWorld(demoWorld(sandbox.clock.now()));
     if (!loaded.ok) throw new Error(`the demo world: ${loaded.message ?? loaded.cause}`);
   }
-  const stop = async () => {
-    await server.close();
-    process.exit(0);
+  // SIGTERM/SIGINT: drain (http/shutdown.ts), then close; a second signal exits at once.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write(`${signal}: draining (at most ${config.shutdownGraceMs} ms)\n`);
+    drainAndClose(server.app, config.shutdownGraceMs, () => server.close()).then(
+      (o) => {
+        process.stderr.write(
+          `stopped after ${o.elapsedMs} ms${o.cut > 0 ? `, ${o.cut} connections cut` : ""}\n`,
+        );
+        process.exit(o.cut > 0 ? 1 : 0);
+      },
+      (err) => {
+        process.stderr.write(`stopping failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      },
+    );
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 
   const u = server.url;
   const lines = [
     "",
     `ttls-fulfill listening on ${u}  (database: ${server.system.database.kind}${config.sandbox ? ", sandbox" : ""})`,
     `  OpenAPI:        ${u}/openapi.json`,
+    `  POS:            ${u}/pos/`,
     server.operatorTokenPath
       ? `  operator token: in ${resolve(server.operatorTokenPath)}`
       : "  operator token: from FULFILL_OPERATOR_TOKEN",
+    // Generated once into the data folder when unset: every process of a deployment must share them.
+    config.qrKey
+      ? "  QR key:         from FULFILL_QR_KEY"
+      : `  QR key:         in ${resolve(config.dataDir, "qr.key")}`,
+    config.secretKey
+      ? "  secret key:     from FULFILL_SECRET_KEY"
+      : `  secret key:     in ${resolve(config.dataDir, "secret.key")}`,
   ];
   if (args.includes("--demo")) {
     lines.push(
@@ -70,10 +102,20 @@ async function main(): Promise<void> {
       "",
     );
   }
-  process.stdout.write(`${lines.join("\n")}\n`);
+  // The banner is for the person at the terminal: stderr, so stdout stays the JSON log stream.
+  process.stderr.write(`${lines.join("\n")}\n`);
 }
 
+/** Exit codes: 1 the start failed (database, files), 2 the configuration is wrong (nothing was opened). */
+const EXIT_CONFIG = 2;
+
 main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(
+      `failed to start: the configuration is wrong:\n${err.problems.map((p) => `  ${p}\n`).join("")}`,
+    );
+    process.exit(EXIT_CONFIG);
+  }
   process.stderr.write(`failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

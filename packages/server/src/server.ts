@@ -18,6 +18,8 @@ import { buildApp } from "./http/app.js";
 import type { HttpContext } from "./http/context.js";
 import { installDevices } from "./http/devices.js";
 import { installEventDelivery } from "./http/events.js";
+import { installMetrics, Metrics } from "./http/metrics.js";
+import { installProbes } from "./http/probes.js";
 import {
   type Chmod,
   openSystem,
@@ -109,6 +111,7 @@ export function httpContext(
   qr: QrCodec,
   operatorToken: string,
   log: () => HealthLog | undefined = () => undefined,
+  onTrip: (trip: EnumerationTrip) => void = () => undefined,
 ): HttpContext {
   const { gateway, alerts, devices } = system;
   const counters = sharedCounters(config);
@@ -158,7 +161,10 @@ export function httpContext(
       config.missBudgetPerMinute,
       MISS_WINDOW_MS,
       counters.counter("misses", config.missBudgetPerMinute, MISS_WINDOW_MS / 1000, "local"),
-      (trip) => raiseEnumerationAlert(trip, devices, alerts, log()),
+      (trip) => {
+        onTrip(trip);
+        return raiseEnumerationAlert(trip, devices, alerts, log());
+      },
     ),
     tokenThrottle: throttles.token,
     accessTtlSeconds: config.accessTtlSeconds,
@@ -278,12 +284,29 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const reopened = secureDataFolder(dataDir, opts.chmod).filter((path) => !restricted.includes(path));
     let appLog: FastifyInstance["log"] | undefined;
     const qr = new QrCodec(qrKey(config, dataDir));
-    const context = httpContext(config, system, qr, operator.token, () => appLog);
+    const metrics = new Metrics({
+      pool: system.stats.pool,
+      outbox: system.stats.outbox,
+      nowMs: () => system.realClock.nowMs(),
+    });
+    const context = httpContext(
+      config,
+      system,
+      qr,
+      operator.token,
+      () => appLog,
+      (trip) => metrics.enumerationTrips.inc({ budget: trip.budget }),
+    );
     const app = await buildApp(context, {
       ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
     });
     await installDevices(app, context);
+    installProbes(app, {
+      databaseAnswers: system.databaseAnswers,
+      migrationsApplied: system.stats.migrationsApplied,
+    });
+    installMetrics(app, context, metrics);
     appLog = app.log;
     context.counters.start(app.log);
     if (restricted.length > 0)

@@ -27,6 +27,7 @@ import { KyselyFulfillmentStore } from "./store/fulfillment-store.js";
 import { KyselyGatewayStore } from "./store/gateway-store.js";
 import { FaultyIdSource, Snowflake } from "./store/ids.js";
 import { loadKey, loadToken } from "./store/keys.js";
+import { MIGRATIONS } from "./store/migrations.js";
 import { ReadCache } from "./store/read-cache.js";
 import { memoryCounters, redisCounters } from "./store/shared-counters.js";
 import { WorldWriter } from "./store/world-writer.js";
@@ -73,7 +74,64 @@ export interface System {
   readonly afterSaleDeps: AfterSaleDeps;
   /** The database answers now (for /healthz). */
   databaseAnswers(): Promise<boolean>;
+  /** Stats ports for the probes and the metrics (http/ops-ports.ts). */
+  readonly stats: SystemStats;
   close(): Promise<void>;
+}
+
+/** What /readyz and /metrics read of the database (answers of the database, never cached). */
+export interface SystemStats {
+  /** Every migration this code knows is recorded in schema_migrations. */
+  migrationsApplied(): Promise<boolean>;
+  /** The PostgreSQL pool now; null on the embedded database or when the store does not expose it. */
+  pool(): { total: number; idle: number; waiting: number } | null;
+  /** Outbox events not fanned out, deliveries by state, the oldest pending delivery's start (ms). */
+  outbox(): Promise<{ backlog: number; oldestPendingMs: number | null; deliveries: Record<string, number> }>;
+}
+
+/** pg.Pool's counters, where the Database carries its pool (`pool`). */
+interface PoolLike {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+}
+
+function systemStats(database: Database): SystemStats {
+  // The two tables the store's schema type leaves out (the migrations' own and event delivery's).
+  const db = database.db.withTables<{
+    schema_migrations: { id: number };
+    webhook_deliveries: { state: string; created_at: string };
+  }>();
+  const pool = (database as Database & { pool?: PoolLike }).pool;
+  return {
+    migrationsApplied: async () => {
+      const r = await db
+        .selectFrom("schema_migrations")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .executeTakeFirst();
+      return Number(r?.n ?? 0) >= MIGRATIONS.length;
+    },
+    pool: () => (pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : null),
+    outbox: async () => {
+      const backlog = await db
+        .selectFrom("outbox")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("delivered_at", "is", null)
+        .executeTakeFirst();
+      const states = await db
+        .selectFrom("webhook_deliveries")
+        .select((eb) => ["state", eb.fn.countAll<string>().as("n"), eb.fn.min("created_at").as("oldest")])
+        .groupBy("state")
+        .execute();
+      const deliveries: Record<string, number> = {};
+      let oldestPendingMs: number | null = null;
+      for (const row of states) {
+        deliveries[row.state] = Number(row.n);
+        if (row.state === "pending" && row.oldest !== null) oldestPendingMs = Number(row.oldest);
+      }
+      return { backlog: Number(backlog?.n ?? 0), oldestPendingMs, deliveries };
+    },
+  };
 }
 
 export async function openSystem(opts: SystemOptions = {}): Promise<System> {
@@ -120,6 +178,7 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
     cancelDeps: { store, clock, ids, cancelWindowSeconds: opts.cancelWindowSeconds ?? 3600 },
     afterSaleDeps: { store, clock, ids },
     databaseAnswers: () => databaseAnswers(database.db),
+    stats: systemStats(database),
     close: async () => {
       await replica?.close();
       await database.close();

@@ -3,7 +3,13 @@
  * carries `X-Tt-Logid`, every request is written to the request log.
  */
 import { TypeBoxValidatorCompiler } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
+import { CATALOGUE } from "../domain/catalogue.js";
 import { GATEWAY_ROWS } from "../gateway/caller.js";
 import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";
@@ -52,6 +58,19 @@ function serializeRequest(req: FastifyRequest) {
   };
 }
 
+/**
+ * Fastify's response serializer plus the route and the catalogue row, so each "request completed"
+ * line says which endpoint answered what (a dashboard built on logs, like /metrics).
+ */
+function serializeReply(reply: { statusCode: number; request?: FastifyReply["request"] }) {
+  const request = reply.request;
+  return {
+    statusCode: reply.statusCode,
+    route: request?.routeOptions?.config?.logName ?? request?.routeOptions?.url ?? null,
+    row: request?.outcome?.row ?? null,
+  };
+}
+
 export interface AppOptions {
   readonly logLevel?: string;
   /** Where log lines go (tests capture them to prove no secret is ever written). */
@@ -63,7 +82,7 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
     logger: {
       level: opts.logLevel ?? ctx.config.logLevel,
       redact: { paths: LOG_REDACT, censor: "[redacted]" },
-      serializers: { req: serializeRequest },
+      serializers: { req: serializeRequest, res: serializeReply },
       ...(opts.logStream ? { stream: opts.logStream } : {}),
     },
     // The client address (request.ip) is X-Forwarded-For's only behind a listed proxy.

@@ -177,6 +177,10 @@ for (const database of testDatabases()) {
     const matrix: Record<string, Row> = {
       "GET /healthz": publicRow("/healthz", [200]),
       "GET /openapi.json": publicRow("/openapi.json", [200]),
+      // Probes answer everyone and carry nothing of a shop; /metrics is the operator's (issue 15).
+      "GET /livez": publicRow("/livez", [200]),
+      "GET /readyz": publicRow("/readyz", [200]),
+      "GET /metrics": operatorRow("GET", "/metrics"),
       "GET /pos": publicRow("/pos", [200, 503]),
       "GET /pos/*": publicRow("/pos/", [200, 503]),
       [`POST ${TOKEN}`]: {
