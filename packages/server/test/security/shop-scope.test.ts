@@ -179,6 +179,7 @@ for (const database of testDatabases()) {
       "GET /openapi.json": publicRow("/openapi.json", [200]),
       "GET /pos": publicRow("/pos", [200, 503]),
       "GET /pos/*": publicRow("/pos/", [200, 503]),
+      "GET /favicon.ico": publicRow("/favicon.ico", [200]),
       [`POST ${TOKEN}`]: {
         kind: "credentials",
         cells: [
