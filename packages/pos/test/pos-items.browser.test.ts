@@ -173,7 +173,9 @@ suite("POS in the browser: the counter's small things", () => {
       const products = page.getByTestId("record-product");
       // Intl writes a no-break space between the currency and the amount.
       const texts = async () => (await products.allTextContents()).map((x) => x.replace(/\s/g, " "));
-      await expect.poll(texts).toEqual(["2 × Coffee set for two · IDR 99,000", "Coffee set for two · IDR 99,000"]);
+      await expect
+        .poll(texts)
+        .toEqual(["2 × Coffee set for two · IDR 99,000", "Coffee set for two · IDR 99,000"]);
       const codes = await page.locator(".record-codes").allTextContents();
       expect(codes[0]).toMatch(/^2 codes: /);
       expect(codes[1]).toMatch(/^1 code: /);
