@@ -2,7 +2,7 @@
  * The CLI's small HTTP helper for the operator routes (sandbox and platform). The SaaS endpoints go
  * through `@fulfill/sdk` (see main.ts).
  */
-import { parseJson } from "@fulfill/sdk";
+import { parseJson, TOKEN_PATH } from "@fulfill/sdk";
 import { ContractError, TransportError, UsageError } from "./exit-codes.js";
 
 export interface Connection {
@@ -81,4 +81,28 @@ export async function operator(
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     }),
   );
+}
+
+/**
+ * `POST /merchant/oauth/token/` with the app's credentials: the whole answer (access and
+ * refresh token, both expiry times), or the OAuth error as a contract error.
+ */
+export async function tokenAnswer(
+  conn: Omit<Connection, "operatorToken">,
+  credentials: { clientKey: string; clientSecret: string; merchantId: string },
+): Promise<Record<string, unknown>> {
+  const a = await send(conn, "POST", TOKEN_PATH, {
+    headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+    body: new URLSearchParams({
+      client_key: credentials.clientKey,
+      client_secret: credentials.clientSecret,
+      merchant_id: credentials.merchantId,
+      grant_type: "access_token",
+    }).toString(),
+  });
+  const j = a.json;
+  if (a.status === 200 && typeof j?.access_token === "string") return j as Record<string, unknown>;
+  const code = typeof j?.error === "string" ? j.error : String(a.status);
+  const message = typeof j?.error_description === "string" ? j.error_description : "token request refused";
+  throw new ContractError(a.status, code, message, a.headers.get("x-tt-logid"), j);
 }

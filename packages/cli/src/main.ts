@@ -15,7 +15,7 @@ import {
 } from "@fulfill/sdk";
 import { Command, CommanderError, Option } from "commander";
 import QRCode from "qrcode";
-import { type Connection, operator } from "./client.js";
+import { type Connection, operator, tokenAnswer } from "./client.js";
 import { ContractError, EXIT, TransportError, UsageError } from "./exit-codes.js";
 import { printItems, printRecords } from "./output.js";
 
@@ -51,7 +51,7 @@ program
   .addOption(
     new Option(
       "--operator-token-file <file>",
-      "read the operator token from this file (e.g. data/operator.token)",
+      "read the operator token from this file (npm start writes packages/server/data/operator.token)",
     ),
   )
   .addOption(
@@ -169,10 +169,21 @@ program
 
 program
   .command("token")
-  .description("obtain an access token for the app and merchant")
+  .description(
+    "obtain an access token for the app and merchant (--json: the whole answer, with expires_in and the refresh token)",
+  )
   .action(async () => {
-    const t = await sdk().accessToken();
-    emit({ access_token: t }, () => out(t));
+    const g = program.opts<Globals>();
+    sdk(); // the same credential checks as every SaaS command
+    const answer = await tokenAnswer(
+      { url: g.url, timeoutMs: timeoutMs() },
+      {
+        clientKey: g.clientKey as string,
+        clientSecret: g.clientSecret as string,
+        merchantId: g.merchantId as string,
+      },
+    );
+    emit(answer, () => out(String(answer.access_token)));
   });
 
 program
@@ -290,12 +301,51 @@ program
       );
     emit({ qr_info, expires_at, ...(o.png ? { png: o.png } : {}) }, async () => undefined);
     if (!json()) {
-      out(await QRCode.toString(qr_info, { type: "terminal", small: true }));
+      // With --png the picture is in the file; the terminal gets the text only.
+      if (!o.png) out(await QRCode.toString(qr_info, { type: "terminal", small: true }));
       out(qr_info);
       out(
         `expires at ${new Date(expires_at * 1000).toISOString()}${o.png ? `; PNG written to ${o.png}` : ""}`,
       );
     }
+  });
+
+const device = program.command("device").description("POS devices of a merchant — needs the operator token");
+device
+  .command("pair")
+  .description(
+    "create a POS device for a shop: prints its one-time pairing code (works once, expires in 10 minutes) and the POS URL to open",
+  )
+  .requiredOption("--shop <third_shop_id>", "the shop the device redeems at")
+  .option("--name <name>", "a name for the device (e.g. Counter 2)")
+  .option("--on-behalf-of <client_key>", "act on behalf of this app, within its grant")
+  .action(async (o: { shop: string; name?: string; onBehalfOf?: string }) => {
+    const g = program.opts<Globals>();
+    if (!g.merchantId) throw new UsageError("--merchant-id (or FULFILL_MERCHANT_ID) is required");
+    const a = await operator(
+      connection(),
+      "POST",
+      `/platform/merchants/${encodeURIComponent(g.merchantId)}/devices`,
+      {
+        third_shop_id: o.shop,
+        ...(o.name !== undefined ? { name: o.name } : {}),
+        ...(o.onBehalfOf !== undefined ? { client_key: o.onBehalfOf } : {}),
+      },
+    );
+    const d = a.json.data as {
+      device_id: string;
+      pairing_code: string;
+      pairing_code_expires_at: number;
+      pair_path?: string;
+    };
+    const posUrl = new URL(d.pair_path ?? "/pos/", g.url).toString();
+    emit({ ...d, pos_url: posUrl }, () => {
+      out(`pairing code: ${d.pairing_code}`);
+      out(`POS:          ${posUrl}`);
+      out(
+        `open the POS on the device and type the code; it works once, until ${new Date(d.pairing_code_expires_at * 1000).toISOString()} (device ${d.device_id}, shop ${o.shop})`,
+      );
+    });
   });
 
 program

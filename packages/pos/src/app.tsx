@@ -5,7 +5,15 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Api, type CodeItem, type Failure, type SessionData } from "./api.js";
-import { isRedeemable, type LookupInput, lookup, type RedeemOutcome, redeem, type Shop } from "./flow.js";
+import {
+  isRedeemable,
+  type LookupInput,
+  lookup,
+  pacingOf,
+  type RedeemOutcome,
+  redeem,
+  type Shop,
+} from "./flow.js";
 import { initialLang, type Key, type Lang, LOCALES, type Translate, translator } from "./i18n.js";
 import { failureKey, failureLogId } from "./messages.js";
 import { HistoryScreen } from "./screens/history.js";
@@ -17,6 +25,7 @@ import {
   loadDevice,
   loadLang,
   loadMode,
+  loadTestPacing,
   type StoredDevice,
   saveDevice,
   saveLang,
@@ -199,7 +208,7 @@ export function App() {
     busyRef.current = true;
     setBusy("lookup");
     try {
-      const r = await lookup(api, shop, input);
+      const r = await lookup(api, shop, input, pacingOf(loadTestPacing()));
       if (r.ok) {
         setView({ name: "preview", order: { shopOrderId: r.data.shop_order_id, items: r.data.code_list } });
         return true;
@@ -220,9 +229,8 @@ export function App() {
     busyRef.current = true;
     setBusy("redeem");
     try {
-      const outcome = await redeem(api, shop, { shopOrderId: order.shopOrderId, items }, undefined, () =>
-        setBusy("recheck"),
-      );
+      const request = { shopOrderId: order.shopOrderId, items };
+      const outcome = await redeem(api, shop, request, pacingOf(loadTestPacing()), () => setBusy("recheck"));
       if (outcome.kind === "failed" && outcome.failure.kind === "unauthorized") {
         unpaired({ tone: "error", key: "pair.revoked" });
         return;
@@ -313,6 +321,16 @@ export function App() {
           outcome={view.outcome}
           onNext={() => goHome()}
           onReopen={() => reopen(view.order)}
+          onRetry={() => {
+            const shown = view.outcome;
+            if (shown.kind !== "redeemable") return;
+            // The recheck's items: what the server said last about these codes.
+            const order = { ...view.order, items: shown.items };
+            void runRedeem(
+              order,
+              shown.redeemable.map((i) => i.code),
+            );
+          }}
           busy={busy !== null}
         />
       )}
@@ -350,14 +368,8 @@ function Shell(props: {
           <span class="title">{t("app.title")}</span>
           {props.shopName && <span class="shop">{props.shopName}</span>}
         </div>
-        <button
-          type="button"
-          class="lang"
-          onClick={props.onLang}
-          aria-label={t("lang.switch")}
-          title={t("lang.switch")}
-        >
-          {t("lang.short")}
+        <button type="button" class="lang" onClick={props.onLang} lang={t("lang.code")} data-testid="lang">
+          {t("lang.switch")}
         </button>
       </header>
       {!props.online && (

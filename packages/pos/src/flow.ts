@@ -7,10 +7,12 @@
 import {
   type Answer,
   type CodeItem,
+  endOfRedeem,
   type Failure,
   idempotencyKeys,
   isTransient,
   type LookupData,
+  type Reconciled,
   RedemptionStatus,
   reconcile,
 } from "@fulfill/sdk/wire";
@@ -72,6 +74,11 @@ export const defaultPacing: Pacing = {
   backoffMs: [400, 1000, 2000, 4000],
 };
 
+/** The default pacing, or a test's shorter one (`pos.test.pacing`, see storage.ts). */
+export function pacingOf(test: { attempts: number; backoffMs: number[] } | null): Pacing {
+  return test ? { ...defaultPacing, ...test } : defaultPacing;
+}
+
 function waitFor(failure: Failure, attempt: number, pacing: Pacing): number {
   // Retry-After, within 1 to 30 s: a counter does not stand still longer.
   if (failure.kind === "busy") return Math.min(Math.max(failure.retryAfterMs, 1000), 30_000);
@@ -116,6 +123,18 @@ export type RedeemOutcome =
   /** Every selected code is now redeemed at this shop. `reconciled`: learned from a lookup after the reply was lost or transient. */
   | { kind: "redeemed"; redeemed: RedeemedCode[]; reconciled: boolean; logId: string | null }
   /**
+   * The attempts ran out, and the last answer (a recheck after the last failed attempt) says the
+   * `redeemable` codes are not redeemed and can still be: the same redeem can be tried again.
+   * `failure` is that last attempt's (kept for the log id), `redeemed` what was redeemed anyway.
+   */
+  | {
+      kind: "redeemable";
+      redeemable: CodeItem[];
+      items: CodeItem[];
+      failure: Failure;
+      redeemed: RedeemedCode[];
+    }
+  /**
    * Nothing more can be redeemed: `failure` says why; `items` (when a recheck ran) holds the
    * codes' states now; `redeemed` the codes that a reconciliation found redeemed here anyway.
    */
@@ -133,6 +152,8 @@ export interface RedeemRequest {
  * answer it re-runs the lookup and acts on the wire module's reconcile verdict: codes FINISH at
  * this shop through the SaaS are redeemed (shown with the redeem_id and redeem_time the lookup
  * gives), what is still redeemable is tried again, and a code that is neither ends the redeem.
+ * When the attempts run out it ends on the truth of its last answer (the wire module's
+ * `endOfRedeem`): a recheck that answered after the last failed attempt outranks that failure.
  */
 export async function redeem(
   api: Api,
@@ -147,6 +168,8 @@ export async function redeem(
   let reconciled = false;
   let last: Failure | null = null;
   let lastItems: CodeItem[] | null = null;
+  /** The verdict of a recheck answered after the last failed attempt; null when none was. */
+  let recheck: Reconciled | null = null;
 
   for (let attempt = 0; attempt < pacing.attempts; attempt++) {
     const codes = pending.map((i) => i.code);
@@ -176,6 +199,7 @@ export async function redeem(
       return { kind: "redeemed", redeemed, reconciled, logId: r.logId };
     }
     last = r.failure;
+    recheck = null;
     if (!isTransient(last)) break;
 
     // No answer, or a transient one: ask the server what is true now.
@@ -191,7 +215,7 @@ export async function redeem(
       continue;
     }
     lastItems = check.data.code_list;
-    const state = reconcile(
+    const state: Reconciled = reconcile(
       { thirdShopId: shop.thirdShopId, shopOrderId: request.shopOrderId, codes },
       check.data,
     );
@@ -200,9 +224,19 @@ export async function redeem(
       reconciled = true;
     }
     if (state.verdict === "redeemed") return { kind: "redeemed", redeemed, reconciled, logId: null };
+    recheck = state;
     if (state.verdict === "blocked") break;
     pending = state.redeemable;
   }
+  const end = endOfRedeem(last ?? NO_ANSWER, recheck);
+  if (end.kind === "redeemable")
+    return {
+      kind: "redeemable",
+      redeemable: end.redeemable,
+      items: lastItems ?? end.redeemable,
+      failure: end.after,
+      redeemed,
+    };
   return { kind: "failed", failure: last ?? NO_ANSWER, items: lastItems, redeemed };
 }
 

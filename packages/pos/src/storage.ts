@@ -64,3 +64,31 @@ export const loadMode = (): "scan" | "type" | null => {
   return m === "scan" || m === "type" ? m : null;
 };
 export const saveMode = (mode: "scan" | "type") => write(MODE, mode);
+
+/**
+ * A test option: `pos.test.pacing` = `{"attempts":2,"backoffMs":[500,5000]}` shortens the redeem's
+ * and lookup's pacing so a browser test can stop the server for seconds, not a minute. Read
+ * once per redeem; anything malformed is ignored (the default pacing stands).
+ */
+export function loadTestPacing(): { attempts: number; backoffMs: number[] } | null {
+  const raw = read("pos.test.pacing");
+  if (!raw) return null;
+  try {
+    const p = JSON.parse(raw) as { attempts?: unknown; backoffMs?: unknown };
+    const attempts = p.attempts;
+    const backoff = p.backoffMs;
+    if (
+      typeof attempts === "number" &&
+      Number.isInteger(attempts) &&
+      attempts >= 1 &&
+      attempts <= 10 &&
+      Array.isArray(backoff) &&
+      backoff.length > 0 &&
+      backoff.every((ms) => typeof ms === "number" && ms >= 0 && ms <= 60_000)
+    )
+      return { attempts, backoffMs: backoff as number[] };
+  } catch {
+    // ignored
+  }
+  return null;
+}

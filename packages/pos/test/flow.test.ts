@@ -17,7 +17,7 @@ for (const database of testDatabases()) {
   describe(`POS flow on ${database.name}`, () => {
     let t: TestServer;
     let token: string;
-    const orders = Array.from({ length: 6 }, () =>
+    const orders = Array.from({ length: 7 }, () =>
       order({ productId: P, items: [{ status: "WAIT_FULFILL" }, { status: "WAIT_FULFILL" }] }),
     );
     const refunding = order({ productId: P, items: [{ status: "AFTER_SALE_PROCESSING" }] });
@@ -174,6 +174,28 @@ for (const database of testDatabases()) {
         handling: "none",
       });
       expect(a.redeemCalls()).toHaveLength(1);
+    });
+
+    it("no answer to any redeem, the last recheck answered: ends 'redeemable', not on the stale no-answer", async () => {
+      const o = orders[6] as (typeof orders)[number];
+      const its = await items(o.built.codes);
+      let redeems = 0;
+      // The redeem never reaches the server (as when it is down); the lookups do.
+      const down: typeof fetch = async (input, init) => {
+        if (new URL(String(input)).pathname === PATHS.redeem) {
+          redeems += 1;
+          throw new TypeError("fetch failed");
+        }
+        return fetch(input, init);
+      };
+      const client = new Api(token, { fetch: down, timeoutMs: 10_000 }, t.url);
+      const outcome = await redeem(client, shop, { shopOrderId: o.built.shopOrderId, items: its }, instant);
+      expect(redeems).toBe(instant.attempts);
+      expect(outcome.kind).toBe("redeemable");
+      if (outcome.kind !== "redeemable") return;
+      expect(outcome.redeemable.map((i) => i.code)).toEqual(o.built.codes);
+      expect(outcome.failure).toMatchObject({ kind: "network" });
+      expect(await redemptions(o.built.codes)).toHaveLength(0);
     });
 
     it("lookup retries a transient read failure in place", async () => {

@@ -16,12 +16,13 @@ import { testDatabases } from "../../server/test/support/databases.js";
 import { startTestServer, type TestServer } from "../../server/test/support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1, SHOP_2 } from "../../server/test/support/world.js";
 import {
+  browserTestsOff,
   buildPos,
   type CuttingProxy,
   checkFits,
-  hasChromium,
   launchBrowser,
   POS_DIR,
+  requireChromium,
   shot,
   startCuttingProxy,
   writeQrVideo,
@@ -47,15 +48,9 @@ const shrunk = order({ productId: P, items: [{ status: "WAIT_FULFILL" }, { statu
 
 const database = testDatabases()[0];
 
-// The tests check the app as it is in the source: build it first (into dist, where the server serves it from).
-beforeAll(async () => {
-  await buildPos();
-});
-// Without Chromium the browser tests are skipped on a developer's machine; in CI they must run.
-// They run in the embedded pass: the PostgreSQL pass (DATABASE_URL set) would repeat the same
-// browser flows against the same embedded server.
-const run =
-  database && !process.env.DATABASE_URL && (hasChromium() || process.env.CI) ? describe : describe.skip;
+// Browser tests run unless FULFILL_BROWSER_TESTS=off (.ci/run's PostgreSQL pass: they always use
+// the embedded database, so that pass would only repeat them); a missing Chromium fails them.
+const run = browserTestsOff() ? describe.skip : describe;
 
 run("POS in the browser", () => {
   let t: TestServer;
@@ -65,6 +60,9 @@ run("POS in the browser", () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
+    requireChromium();
+    // The tests check the app as it is in the source: build it first (into dist, where the server serves it from).
+    await buildPos();
     t = await startTestServer(database as NonNullable<typeof database>);
     const world = baseWorld();
     world.products = [
@@ -243,7 +241,7 @@ run("POS in the browser", () => {
       const result = page.locator('[data-screen="result"]');
       await result.waitFor();
       expect(await result.getAttribute("data-outcome")).toBe("redeemed");
-      expect(await result.locator(".result-count").textContent()).toBe("2 code(s) redeemed");
+      expect(await result.locator(".result-count").textContent()).toBe("2 codes redeemed");
       const codes = scanned.built.codes.slice(0, 2);
       const rows = await redemptionsOf(codes);
       expect(rows).toHaveLength(1);

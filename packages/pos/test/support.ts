@@ -8,7 +8,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import QRCode from "qrcode";
 
 export const POS_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -185,4 +185,66 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Whether this run drives the browser. The browser tests always use the embedded database, so
+ * a second pass with DATABASE_URL would only repeat them: `.ci/run` sets
+ * `FULFILL_BROWSER_TESTS=off` for its PostgreSQL pass and they run once, in the embedded pass.
+ * Anything else runs them, and a missing Chromium then fails the run (never a silent skip).
+ */
+export const browserTestsOff = () => process.env.FULFILL_BROWSER_TESTS === "off";
+
+/** Fails loudly when the browser tests are on but Debian's chromium is not there. */
+export function requireChromium(): void {
+  if (!hasChromium())
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set ` +
+        "CHROMIUM_PATH; FULFILL_BROWSER_TESTS=off leaves the browser tests out on purpose",
+    );
+}
+
+/** A fresh browser context as a phone at the counter (English, touch), with init-time localStorage entries. */
+export async function posContext(
+  browser: Browser,
+  opts: { width?: number; storage?: Record<string, string>; pageErrors?: string[] } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: { width: opts.width ?? 412, height: 860 },
+    deviceScaleFactor: 1,
+    locale: "en-US",
+    hasTouch: true,
+  });
+  if (opts.storage) {
+    await context.addInitScript((entries: Record<string, string>) => {
+      for (const [k, v] of Object.entries(entries))
+        if (localStorage.getItem(k) === null) localStorage.setItem(k, v);
+    }, opts.storage);
+  }
+  const page = await context.newPage();
+  const errors = opts.pageErrors;
+  if (errors) page.on("pageerror", (err) => errors.push(err.message));
+  return { context, page };
+}
+
+/** Pairs the page's POS at `base` with a pairing code. */
+export async function pairPos(page: Page, base: string, pairingCode: string): Promise<void> {
+  await page.goto(`${base}/pos/`);
+  await page.locator('[data-screen="pair"]').waitFor();
+  await page.fill("#pair-code", pairingCode);
+  await page.getByRole("button", { name: "Pair", exact: true }).click();
+  await page.locator('[data-screen="home"]').waitFor();
+}
+
+/** Types a code on the POS keypad, digit by digit. */
+export async function typeOnKeypad(page: Page, code: string): Promise<void> {
+  for (const digit of code) await page.locator(".keypad .key", { hasText: new RegExp(`^${digit}$`) }).click();
+}
+
+/** A screenshot for the notes (NOTES_SHOTS=dir); nothing when unset. */
+export async function noteShot(page: Page, name: string): Promise<void> {
+  const dir = process.env.NOTES_SHOTS;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }

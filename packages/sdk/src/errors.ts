@@ -62,6 +62,22 @@ export class RetryableError extends TtlsError {}
  */
 export class RecheckError extends TtlsError {}
 
+/**
+ * A redeem that ran out of attempts, whose last answer (the recheck lookup after its last
+ * failed attempt) shows the codes in `redeemable` not redeemed and still WAIT_FULFILL: nothing
+ * (more) was redeemed, and the same redeem may be sent again. `cause` is that last attempt's
+ * error (e.g. a TransportError: no answer); `redeemIds` what was redeemed anyway.
+ */
+export class NotRedeemedError extends TtlsError {
+  readonly redeemable: string[];
+  readonly redeemIds: Record<string, string>;
+  constructor(init: TtlsErrorInit & { redeemable: string[]; redeemIds: Record<string, string> }) {
+    super(init);
+    this.redeemable = init.redeemable;
+    this.redeemIds = init.redeemIds;
+  }
+}
+
 /** Handling `rescan`: the scanned QR string is unreadable. Scan again; if it keeps failing, ask for a refreshed QR. */
 export class RescanError extends TtlsError {}
 

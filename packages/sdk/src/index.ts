@@ -5,6 +5,7 @@ export {
   AuthError,
   type Endpoint,
   FinalError,
+  NotRedeemedError,
   RateLimitedError,
   RecheckError,
   RefreshQrError,

@@ -4,13 +4,13 @@
  * module's reconcile verdict; the Idempotency-Key follows the wire module's rule (the same key
  * while the body is unchanged, a new one when the pending codes change).
  */
-import { AuthError, RateLimitedError, TransportError, TtlsError } from "./errors.js";
+import { AuthError, NotRedeemedError, RateLimitedError, TransportError, TtlsError } from "./errors.js";
 import { sleep } from "./http.js";
 import { lookup } from "./lookup.js";
 import { type CallOptions, policyOf } from "./options.js";
 import type { Transport } from "./transport.js";
 import { idempotencyKeys } from "./wire/idempotency.js";
-import { reconcile } from "./wire/reconcile.js";
+import { endOfRedeem, reconcile } from "./wire/reconcile.js";
 import type { RedeemBody, RedeemData } from "./wire/types.js";
 
 export interface RedeemParams extends CallOptions {
@@ -129,8 +129,33 @@ export async function redeem(transport: Transport, params: RedeemParams): Promis
       reconciled = true;
       return result(found.logId);
     }
-    if (attempts >= policy.maxAttempts) throw failure;
+    // Out of attempts: end on the last answer (this recheck), not on the older failure.
+    if (attempts >= policy.maxAttempts) throw ending(failure, endOfRedeem(failure, state), redeemIds);
     pending = state.redeemable.map((item) => item.code);
     await transport.backoff(attempts, policy.signal);
   }
+}
+
+/** The error a redeem ends on when its attempts ran out (see the wire module's endOfRedeem). */
+function ending(
+  failure: TtlsError,
+  end: ReturnType<typeof endOfRedeem<TtlsError>>,
+  redeemIds: Record<string, string>,
+): TtlsError {
+  if (end.kind !== "redeemable") return failure;
+  const codes = end.redeemable.map((item) => item.code);
+  return new NotRedeemedError({
+    row: null,
+    code: "not_redeemed",
+    message: "NotRedeemed",
+    description: `not redeemed: the last lookup shows ${codes.join(", ")} still redeemable after ${failure.message}; send the redeem again`,
+    logId: failure.logId,
+    handling: "retry",
+    httpStatus: failure.httpStatus,
+    data: {},
+    endpoint: "redeem",
+    cause: failure,
+    redeemable: codes,
+    redeemIds: { ...redeemIds },
+  });
 }

@@ -20,6 +20,7 @@ import {
 import {
   FinalError,
   type FulfillClient,
+  NotRedeemedError,
   PATHS,
   RecheckError,
   RedemptionSource,
@@ -52,6 +53,7 @@ for (const database of testDatabases()) {
       int64: waiting(1),
       cancel: waiting(2),
       timeout: waiting(1),
+      interrupted: waiting(1),
     };
     const world = baseWorld();
     world.products = [product(P, { applicable_third_shop_ids: [SHOP_1, SHOP_2] })];
@@ -177,6 +179,40 @@ for (const database of testDatabases()) {
         "FulfillVoucherAlreadyUsed",
       );
       expect(await recordsFor(built.codes)).toHaveLength(1);
+    });
+
+    it("recheck: attempts out, the last recheck answered 200 with the code still redeemable: NotRedeemedError, not the stale no-answer", async () => {
+      const { built } = orders.interrupted;
+      // Both redeem attempts get no answer (never forwarded: nothing is redeemed); the lookups are answered.
+      proxy.hold(REDEEM, 2);
+      const err = await client
+        .redeem({
+          thirdShopId: SHOP_1,
+          shopOrderId: built.shopOrderId,
+          codes: built.codes,
+          maxAttempts: 2,
+          timeoutMs: 300,
+        })
+        .catch((e: unknown) => e);
+      expect(proxy.count(REDEEM)).toBe(2);
+      expect(proxy.count(QUERY)).toBe(2);
+      expect(err).toBeInstanceOf(NotRedeemedError);
+      expect(err).toMatchObject({
+        code: "not_redeemed",
+        handling: "retry",
+        redeemable: built.codes,
+        redeemIds: {},
+      });
+      expect((err as NotRedeemedError).cause).toBeInstanceOf(TransportError);
+      expect(await recordsFor(built.codes)).toHaveLength(0);
+      // The same redeem sent again (as the error says) redeems it once.
+      const again = await client.redeem({
+        thirdShopId: SHOP_1,
+        shopOrderId: built.shopOrderId,
+        codes: built.codes,
+      });
+      expect(again.reconciled).toBe(false);
+      expect((await recordsFor(built.codes)).map((r) => r.redeem_id)).toEqual([again.redeemId]);
     });
 
     it("recheck: a code redeemed at another shop is not reconciled; the RecheckError is thrown", async () => {

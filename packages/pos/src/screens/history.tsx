@@ -1,8 +1,8 @@
 /** Today's redemptions at this shop, newest first, with cancel while the window is open. */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { Api, RedemptionRecord } from "../api.js";
+import type { Api, CodeItem, RedemptionRecord } from "../api.js";
 import type { Notice, Ui } from "../app.js";
-import { maskCode } from "../format.js";
+import { maskCode, money } from "../format.js";
 import { failureKey, failureLogId } from "../messages.js";
 import { NoticeBox, when } from "./parts.js";
 
@@ -17,6 +17,23 @@ interface Props {
 
 const PAGE = 50;
 
+/** "Coffee set for two · Rp 99.000", or "2 × Coffee set for two · Rp 99.000" per product and price. */
+function detailsOf(items: readonly CodeItem[], locale: string): string {
+  const groups = new Map<string, { item: CodeItem; n: number }>();
+  for (const item of items) {
+    const key = `${item.product_name}\u0000${item.sale_amount}\u0000${item.currency}`;
+    const g = groups.get(key);
+    if (g) g.n += 1;
+    else groups.set(key, { item, n: 1 });
+  }
+  return [...groups.values()]
+    .map(({ item, n }) => {
+      const price = money(item.sale_amount, item.currency, locale);
+      return `${n > 1 ? `${n} × ` : ""}${item.product_name} · ${price}`;
+    })
+    .join("; ");
+}
+
 export function HistoryScreen({ ui, api, merchantId, onUnauthorized, onUnpair, onSession }: Props) {
   const [records, setRecords] = useState<RedemptionRecord[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -25,6 +42,10 @@ export function HistoryScreen({ ui, api, merchantId, onUnauthorized, onUnpair, o
   const [confirming, setConfirming] = useState<string | null>(null);
   const [cancelling, setCancelling] = useState<string | null>(null);
   const [confirmUnpair, setConfirmUnpair] = useState(false);
+  // Product and price per redemption: a record names only codes, so the codes are looked up
+  // (one lookup per redemption, one at a time; a row without them still shows its codes).
+  const [details, setDetails] = useState<ReadonlyMap<string, string>>(new Map());
+  const asked = useRef(new Set<string>());
   const inFlight = useRef(false);
   const thirdShopId = ui.shop.thirdShopId;
   const dayStart = ui.dayStart;
@@ -55,6 +76,32 @@ export function HistoryScreen({ ui, api, merchantId, onUnauthorized, onUnpair, o
   useEffect(() => {
     void load(null);
   }, [load]);
+
+  useEffect(() => {
+    if (!records) return;
+    let stopped = false;
+    void (async () => {
+      for (const r of records) {
+        if (stopped) return;
+        if (asked.current.has(r.redeem_id)) continue;
+        asked.current.add(r.redeem_id);
+        const found = await api.lookup({
+          merchant_id: merchantId,
+          third_shop_id: thirdShopId,
+          locale: ui.locale,
+          code_list: r.codes,
+        });
+        if (!found.ok) continue;
+        const items = found.data.code_list.filter((i) => r.codes.includes(i.code));
+        if (items.length === 0) continue;
+        const text = detailsOf(items, ui.locale);
+        setDetails((prev) => new Map(prev).set(r.redeem_id, text));
+      }
+    })();
+    return () => {
+      stopped = true;
+    };
+  }, [records, api, merchantId, thirdShopId, ui.locale]);
 
   const cancel = async (redeemId: string) => {
     if (inFlight.current) return;
@@ -107,8 +154,12 @@ export function HistoryScreen({ ui, api, merchantId, onUnauthorized, onUnpair, o
           >
             <div class="record-main">
               <span class="record-time">{when(ui, r.redeem_time)}</span>
+              <span class="record-product" data-testid="record-product">
+                {details.get(r.redeem_id) ?? ""}
+              </span>
               <span class="record-codes">
-                {ui.t("history.codes", { n: r.codes.length })}: {r.codes.map(maskCode).join(", ")}
+                {ui.t(r.codes.length === 1 ? "history.codesOne" : "history.codes", { n: r.codes.length })}:{" "}
+                {r.codes.map(maskCode).join(", ")}
               </span>
               <span class="record-status">
                 {r.status === "CANCELLED"

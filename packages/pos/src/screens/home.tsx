@@ -49,11 +49,33 @@ export function HomeScreen(props: Props) {
   );
 }
 
-function Keypad({ ui, busy, onLookup }: Props) {
+function Keypad({ ui, busy, onLookup, notice, onDismiss }: Props) {
   const [digits, setDigits] = useState("");
   const complete = digits.length === CODE_LENGTH;
   const press = (d: string) => setDigits((v) => (v.length < CODE_LENGTH ? v + d : v));
   const erase = () => setDigits((v) => v.slice(0, -1));
+  // An error is about the digits it was shown for: once they change, it no longer applies.
+  const shownFor = useRef(digits);
+  const noticeRef = useRef(notice);
+  if (noticeRef.current !== notice) {
+    noticeRef.current = notice;
+    shownFor.current = digits;
+  }
+  useEffect(() => {
+    if (notice?.tone === "error" && digits !== shownFor.current) onDismiss();
+  }, [digits, notice, onDismiss]);
+  // Why "Look up" cannot be tapped yet, said under it.
+  const why: Key | null = busy
+    ? null
+    : !ui.online
+      ? "type.whyOffline"
+      : digits.length === 0
+        ? "type.whyEmpty"
+        : digits.length === CODE_LENGTH - 1
+          ? "type.whyDigitOne"
+          : !complete
+            ? "type.whyDigits"
+            : null;
   const submit = async () => {
     if (!complete || busy) return;
     if (await onLookup({ kind: "codes", codes: [digits] })) setDigits("");
@@ -115,9 +137,15 @@ function Keypad({ ui, busy, onLookup }: Props) {
         class="btn primary big"
         onClick={() => void submit()}
         disabled={!complete || busy || !ui.online}
+        aria-describedby={why ? "lookup-why" : undefined}
       >
         {busy ? ui.t("type.looking") : ui.t("type.lookup")}
       </button>
+      {why && (
+        <p class="why" id="lookup-why" data-testid="lookup-why">
+          {ui.t(why, { n: CODE_LENGTH - digits.length })}
+        </p>
+      )}
     </div>
   );
 }
@@ -128,7 +156,7 @@ type ScanState =
   | { kind: "found" }
   | { kind: "stopped"; problem?: Key };
 
-function ScanView({ ui, busy, onLookup, notice }: Props) {
+function ScanView({ ui, busy, onLookup, notice, onMode }: Props) {
   const video = useRef<HTMLVideoElement>(null);
   const scanner = useRef<Scanner | null>(null);
   // A notice (e.g. a spent QR) stops the camera until the person asks to scan again.
@@ -188,6 +216,8 @@ function ScanView({ ui, busy, onLookup, notice }: Props) {
     return () => document.removeEventListener("visibilitychange", onVisibility);
   }, []);
 
+  const cameraProblem =
+    state.kind === "stopped" && state.problem !== undefined && state.problem !== "scan.notVoucher";
   const again = () => {
     setState({ kind: "starting" });
     setRound((r) => r + 1);
@@ -212,7 +242,24 @@ function ScanView({ ui, busy, onLookup, notice }: Props) {
         {state.kind === "found" && ui.t(busy ? "scan.found" : "scan.scanning")}
         {state.kind === "stopped" && state.problem && ui.t(state.problem)}
       </p>
-      {state.kind === "stopped" && (
+      {state.kind === "stopped" && cameraProblem && (
+        // No camera to use: typing the code is what the cashier can do now; scanning is the second choice.
+        <div class="actions">
+          <button type="button" class="btn secondary" onClick={again} disabled={busy}>
+            {ui.t("scan.again")}
+          </button>
+          <button
+            type="button"
+            class="btn primary big grow"
+            onClick={() => onMode("type")}
+            disabled={busy}
+            data-testid="type-instead"
+          >
+            {ui.t("scan.typeInstead")}
+          </button>
+        </div>
+      )}
+      {state.kind === "stopped" && !cameraProblem && (
         <button type="button" class="btn primary big" onClick={again} disabled={busy}>
           {ui.t("scan.again")}
         </button>

@@ -50,11 +50,16 @@ export function when(ui: Ui, unix: number): string {
 export function StateText({ ui, item }: { ui: Ui; item: CodeItem }) {
   const state = itemState(item, ui.shop);
   const time = item.redeem_time ? when(ui, item.redeem_time) : "";
+  // Used before today: the sentence names the day ("on Nov 30, 14:02"), not only a clock time.
+  const before = item.redeem_time !== undefined && item.redeem_time > 0 && item.redeem_time < ui.dayStart;
   const text =
     state === "used_here"
-      ? ui.t("state.used_here", { time })
+      ? ui.t(before ? "state.used_here_on" : "state.used_here", { time })
       : state === "used_elsewhere"
-        ? ui.t("state.used_elsewhere", { shop: item.redeemed_third_shop_id, time })
+        ? ui.t(before ? "state.used_elsewhere_on" : "state.used_elsewhere", {
+            shop: item.redeemed_third_shop_id,
+            time,
+          })
         : state === "not_yet"
           ? ui.t("state.not_yet", {
               from: dayTime(item.code_can_use_time.start_time, ui.locale, ui.timeZone),

@@ -1,4 +1,8 @@
-/** The result of a redeem: what was redeemed (id and time), or why not, in plain words. */
+/**
+ * The result of a redeem: what was redeemed (the product as the heading, the redemption id and
+ * time small), or why not, in plain words; when the last answer says the codes can still be
+ * redeemed, "Try again" is the primary action.
+ */
 import type { Order, Ui } from "../app.js";
 import { isRedeemable, type RedeemOutcome } from "../flow.js";
 import { groupCode } from "../format.js";
@@ -12,19 +16,30 @@ interface Props {
   busy: boolean;
   onNext: () => void;
   onReopen: () => void;
+  /** Sends the redeem of the still-redeemable codes again (outcome `redeemable`). */
+  onRetry: () => void;
 }
 
-export function ResultScreen({ ui, order, outcome, busy, onNext, onReopen }: Props) {
+/** The distinct product names of some items, in order: "Coffee set for two", or "A · B". */
+const productsOf = (items: readonly { product_name: string }[]) =>
+  [...new Set(items.map((i) => i.product_name).filter((n) => n !== ""))].join(" · ");
+
+export function ResultScreen({ ui, order, outcome, busy, onNext, onReopen, onRetry }: Props) {
   const ok = outcome.kind === "redeemed";
+  const retry = outcome.kind === "redeemable";
   const redeemed = outcome.redeemed;
   const byRedemption = new Map<string, typeof redeemed>();
   for (const r of redeemed) byRedemption.set(r.redeemId, [...(byRedemption.get(r.redeemId) ?? []), r]);
-  const others =
-    outcome.kind === "failed" && outcome.items
-      ? outcome.items.filter((i) => !redeemed.some((r) => r.item.code === i.code))
-      : [];
+  const items = outcome.kind === "redeemed" ? null : outcome.items;
+  const others = items ? items.filter((i) => !redeemed.some((r) => r.item.code === i.code)) : [];
   const stillRedeemable =
     others.some((i) => isRedeemable(i, ui.shop)) || (outcome.kind === "failed" && outcome.items === null);
+  const status = ok
+    ? ui.t("result.ok")
+    : redeemed.length > 0
+      ? ui.t("result.partial")
+      : ui.t("result.failed");
+  const heading = ok ? productsOf(redeemed.map((r) => r.item)) || status : status;
 
   return (
     <section
@@ -37,15 +52,25 @@ export function ResultScreen({ ui, order, outcome, busy, onNext, onReopen }: Pro
         <div class="result-icon" aria-hidden="true">
           {ok ? "✓" : "✕"}
         </div>
-        <h1>
-          {ok ? ui.t("result.ok") : redeemed.length > 0 ? ui.t("result.partial") : ui.t("result.failed")}
-        </h1>
-        {redeemed.length > 0 && <p class="result-count">{ui.t("result.okCount", { n: redeemed.length })}</p>}
+        {ok && <p class="result-status">{status}</p>}
+        <h1 class="result-title">{heading}</h1>
+        {redeemed.length > 0 && (
+          <p class="result-count">
+            {ui.t(redeemed.length === 1 ? "result.okCountOne" : "result.okCount", { n: redeemed.length })}
+          </p>
+        )}
       </div>
       {ok && outcome.reconciled && (
         <p class="notice info" data-testid="reconciled">
           {ui.t("result.reconciled")}
         </p>
+      )}
+      {outcome.kind === "redeemable" && (
+        <div class="notice info" role="status" data-testid="notice">
+          <p class="notice-text">
+            {ui.t(outcome.redeemable.length === 1 ? "result.stillRedeemableOne" : "result.stillRedeemable")}
+          </p>
+        </div>
       )}
       {outcome.kind === "failed" && (
         <div class="notice error" role="alert" data-testid="notice">
@@ -57,19 +82,23 @@ export function ResultScreen({ ui, order, outcome, busy, onNext, onReopen }: Pro
         const time = list.find((r) => r.redeemTime !== null)?.redeemTime ?? ui.shop.now();
         return (
           <div class="redemption" key={redeemId} data-redeem-id={redeemId}>
-            <p class="redemption-head">
-              <span data-testid="redeem-id">{ui.t("result.redeemId", { id: redeemId })}</span>{" "}
-              <span data-testid="redeem-time" data-unix={String(time)}>
-                {ui.t("result.at", { time: when(ui, time) })}
-              </span>
-            </p>
+            {!ok && <p class="redemption-product">{productsOf(list.map((r) => r.item))}</p>}
             <ul class="codes">
               {list.map((r) => (
                 <li key={r.item.code}>
-                  <span class="mono">{groupCode(r.item.code)}</span> · {r.item.product_name}
+                  <span class="mono">{groupCode(r.item.code)}</span>
                 </li>
               ))}
             </ul>
+            <p class="redemption-meta">
+              <span data-testid="redeem-time" data-unix={String(time)}>
+                {ui.t("result.at", { time: when(ui, time) })}
+              </span>
+              {" · "}
+              <span class="mono" data-testid="redeem-id">
+                {ui.t("result.redeemId", { id: redeemId })}
+              </span>
+            </p>
           </div>
         );
       })}
@@ -77,27 +106,47 @@ export function ResultScreen({ ui, order, outcome, busy, onNext, onReopen }: Pro
         <ul class="codes others">
           {others.map((i) => (
             <li key={i.code}>
-              <span class="mono">{groupCode(i.code)}</span> · <StateText ui={ui} item={i} />
+              <span class="mono">{groupCode(i.code)}</span> · {i.product_name} ·{" "}
+              <StateText ui={ui} item={i} />
             </li>
           ))}
         </ul>
       )}
       {ok && outcome.logId && <LogId ui={ui} id={outcome.logId} />}
       <div class="actions">
-        {!ok && stillRedeemable && (
-          <button type="button" class="btn secondary" onClick={onReopen} disabled={busy}>
-            {ui.t("nav.back")}
-          </button>
+        {retry ? (
+          <>
+            <button type="button" class="btn secondary" onClick={onNext} disabled={busy}>
+              {ui.t("nav.new")}
+            </button>
+            <button
+              type="button"
+              class="btn primary big grow"
+              onClick={onRetry}
+              data-testid="retry"
+              disabled={busy}
+            >
+              {busy ? ui.t("preview.redeeming") : ui.t("result.tryAgain")}
+            </button>
+          </>
+        ) : (
+          <>
+            {!ok && stillRedeemable && (
+              <button type="button" class="btn secondary" onClick={onReopen} disabled={busy}>
+                {ui.t("nav.back")}
+              </button>
+            )}
+            <button
+              type="button"
+              class="btn primary big grow"
+              onClick={onNext}
+              data-testid="next"
+              disabled={busy}
+            >
+              {ui.t("nav.new")}
+            </button>
+          </>
         )}
-        <button
-          type="button"
-          class="btn primary big grow"
-          onClick={onNext}
-          data-testid="next"
-          disabled={busy}
-        >
-          {ui.t("nav.new")}
-        </button>
       </div>
       <p class="sr-only">{order.shopOrderId}</p>
     </section>

@@ -28,5 +28,12 @@ export {
 } from "./idempotency.js";
 export { INT64_FIELDS, parseJson } from "./json.js";
 export { type Endpoint, PATHS, type SaasEndpoint, TOKEN_PATH } from "./paths.js";
-export { isRedeemedHere, type Reconciled, type RedeemTarget, reconcile } from "./reconcile.js";
+export {
+  endOfRedeem,
+  isRedeemedHere,
+  type Reconciled,
+  type RedeemEnding,
+  type RedeemTarget,
+  reconcile,
+} from "./reconcile.js";
 export * from "./types.js";

@@ -50,3 +50,23 @@ export function reconcile(target: RedeemTarget, found: LookupData): Reconciled {
   const verdict = blocked.length > 0 ? "blocked" : redeemable.length === 0 ? "redeemed" : "redeemable";
   return { verdict, redeemed, redeemable, blocked };
 }
+
+/**
+ * How a redeem that stops trying ends: on the truth of its last answer. `failure` is the last
+ * redeem attempt's; `recheck` the verdict of a lookup answered after it (null when none was, or
+ * it got no answer). A recheck answered after the failure is the newer truth: when it saw every
+ * pending code still WAIT_FULFILL, nothing was redeemed and the same redeem can be sent again
+ * (`redeemable`), whatever the failed attempt said (e.g. no connection); when it saw them all
+ * redeemed here, they are (`redeemed`). Only without a newer answer does the failure stand.
+ */
+export type RedeemEnding<F> =
+  | { readonly kind: "redeemed" }
+  | { readonly kind: "redeemable"; readonly redeemable: CodeItem[]; readonly after: F }
+  | { readonly kind: "failed"; readonly failure: F };
+
+export function endOfRedeem<F>(failure: F, recheck: Reconciled | null): RedeemEnding<F> {
+  if (recheck?.verdict === "redeemed") return { kind: "redeemed" };
+  if (recheck?.verdict === "redeemable")
+    return { kind: "redeemable", redeemable: recheck.redeemable, after: failure };
+  return { kind: "failed", failure };
+}

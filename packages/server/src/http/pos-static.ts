@@ -59,6 +59,16 @@ const NOT_BUILT = `<!doctype html>
 <p>Build it with <code>npm run build -w @fulfill/pos</code> (it is also built by <code>npm install</code>), then restart the server.</p>
 </body></html>`;
 
+/**
+ * The icon browsers ask for at /favicon.ico (a 32 px check mark on the POS's teal, PNG inside
+ * an ICO; 225 bytes), answered whether or not the app is built: without it every page load of
+ * the POS logs a 404.
+ */
+const FAVICON = Buffer.from(
+  "AAABAAEAICAAAAEAIADLAAAAFgAAAIlQTkcNChoKAAAADUlIRFIAAAAgAAAAIAgGAAAAc3p69AAAAJJJREFUeNrtlzsOgEAIRLmBN7X0+toZo0iAHT5mnWRb3muWMERClm3dEY8sQUFdMtFwUSILzkpkwx8ScwtUwU+JqMH3pApwmUfgLSkCVjhUwAOHCXjhooB22AjcJMANHYWbBa7DEXCXgBT4Ko6Gq35BJFz9DaPgpj1QLmDZDS3ugU9cRf9R2qeYtKhmLcppRT0/AMjqK1tZ+TgaAAAAAElFTkSuQmCC",
+  "base64",
+);
+
 /** Registers the POS routes in an encapsulated scope of `app` (the headers apply to them only). */
 export async function installPosStatic(app: FastifyInstance, dir: string): Promise<{ built: boolean }> {
   const built = existsSync(join(dir, "index.html"));
@@ -68,6 +78,9 @@ export async function installPosStatic(app: FastifyInstance, dir: string): Promi
       applyHeaders(request, reply);
       return payload;
     });
+    scope.get("/favicon.ico", { schema: { hide: true } }, async (_request, reply) =>
+      reply.type("image/x-icon").send(FAVICON),
+    );
     if (built) {
       await scope.register(fastifyStatic, {
         root: dir,

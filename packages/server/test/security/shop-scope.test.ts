@@ -183,6 +183,7 @@ for (const database of testDatabases()) {
       "GET /metrics": operatorRow("GET", "/metrics"),
       "GET /pos": publicRow("/pos", [200, 503]),
       "GET /pos/*": publicRow("/pos/", [200, 503]),
+      "GET /favicon.ico": publicRow("/favicon.ico", [200]),
       [`POST ${TOKEN}`]: {
         kind: "credentials",
         cells: [
