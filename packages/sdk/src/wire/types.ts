@@ -40,6 +40,8 @@ export interface CodeItem {
   redemption_source?: RedemptionSourceValue;
   /** int64 on the wire; a decimal string here, exact. */
   redeemed_shop_id?: string;
+  /** (ext) The same digits as a string, for clients whose JSON parser rounds int64 numbers. */
+  redeemed_shop_id_str?: string;
   /** "" while not redeemed. */
   redeemed_third_shop_id: string;
   /** (ext) Unix seconds, present when redeemed. */
