@@ -78,6 +78,11 @@ export interface Config {
   readonly natsStream: string;
   readonly natsSubjectPrefix: string;
   readonly natsDuplicateWindowMs: number;
+  /**
+   * FULFILL_DB_PREPARED_STATEMENTS=0: hot statements are not named prepared statements (needed
+   * behind pgBouncer in transaction mode); default 1 (each connection plans them once).
+   */
+  readonly dbNamedStatements: boolean;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -110,6 +115,14 @@ function list(value: string | undefined): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
+}
+
+/** A 0/1 switch (also false/true). */
+function onOff(value: string | undefined, fallback: boolean, name: string): boolean {
+  if (value === undefined || value === "") return fallback;
+  if (value === "1" || value === "true") return true;
+  if (value === "0" || value === "false") return false;
+  throw new Error(`${name} must be 0 or 1`);
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -167,5 +180,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       "FULFILL_NATS_DUPLICATE_WINDOW_MS",
       1000,
     ),
+    dbNamedStatements: onOff(env.FULFILL_DB_PREPARED_STATEMENTS, true, "FULFILL_DB_PREPARED_STATEMENTS"),
   };
 }
