@@ -90,6 +90,11 @@ export interface Config {
    * batch and the relay's deliveries get to finish before the process exits anyway.
    */
   readonly shutdownGraceMs: number;
+  /**
+   * FULFILL_DB_PREPARED_STATEMENTS=0: hot statements are not named prepared statements (needed
+   * behind pgBouncer in transaction mode); default 1 (each connection plans them once).
+   */
+  readonly dbNamedStatements: boolean;
 }
 
 /** A configuration the process cannot start with: every problem, each naming its variable. */
@@ -162,6 +167,7 @@ export const ENV_SCHEMA = Type.Object({
   ),
   FULFILL_NATS_DUPLICATE_WINDOW_MS: count("milliseconds, a number ≥ 1000", 1000),
   FULFILL_SHUTDOWN_GRACE_MS: whole("milliseconds, an integer ≥ 0", 0),
+  FULFILL_DB_PREPARED_STATEMENTS: flag("1, true, 0 or false"),
 });
 
 export type Env = Static<typeof ENV_SCHEMA>;
@@ -263,5 +269,6 @@ export function configFromEnv(source: NodeJS.ProcessEnv = process.env): Config {
     natsSubjectPrefix: env.FULFILL_NATS_SUBJECT_PREFIX ?? "",
     natsDuplicateWindowMs: env.FULFILL_NATS_DUPLICATE_WINDOW_MS ?? 10 * 60 * 1000,
     shutdownGraceMs: env.FULFILL_SHUTDOWN_GRACE_MS ?? 10_000,
+    dbNamedStatements: env.FULFILL_DB_PREPARED_STATEMENTS ?? true,
   };
 }

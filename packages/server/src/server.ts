@@ -275,6 +275,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       poolSize: config.dbPoolSize,
       cacheMs: config.cacheMs,
       secretKey: config.secretKey,
+      namedStatements: config.dbNamedStatements,
       ...(opts.realClock ? { realClock: opts.realClock } : {}),
     }));
   try {

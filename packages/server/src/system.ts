@@ -45,6 +45,8 @@ export interface SystemOptions {
   readonly poolSize?: number;
   /** How long rarely-changing reads are cached (ms); 0 disables. Default 1000. */
   readonly cacheMs?: number;
+  /** Named prepared statements on PostgreSQL (default true; false behind a transaction-mode pooler). */
+  readonly namedStatements?: boolean;
 }
 
 export interface System {
@@ -140,9 +142,14 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
     databaseUrl: opts.databaseUrl,
     ...(dataDir === null ? { memory: true } : { dataDir }),
     ...(opts.poolSize ? { poolSize: opts.poolSize } : {}),
+    ...(opts.namedStatements === false ? { namedStatements: false } : {}),
   });
   const replica = opts.replicaUrl
-    ? await openDatabase({ databaseUrl: opts.replicaUrl, poolSize: opts.poolSize ?? 10 })
+    ? await openDatabase({
+        databaseUrl: opts.replicaUrl,
+        poolSize: opts.poolSize ?? 10,
+        ...(opts.namedStatements === false ? { namedStatements: false } : {}),
+      })
     : null;
   const faults = new FaultBoard();
   const realClock = opts.realClock ?? systemRealClock;

@@ -35,6 +35,12 @@ export interface OpenOptions {
   readonly poolSize?: number;
   /** A database in memory (tests): PGlite without a folder. */
   readonly memory?: boolean;
+  /**
+   * Hot statements as named prepared statements (default true). False behind a pooler in
+   * transaction mode (pgBouncer 1.18): its server connections change between transactions, so
+   * a name prepared on one is missing, or already taken, on the next (42P05 / 26000).
+   */
+  readonly namedStatements?: boolean;
 }
 
 // int8 as a decimal string on both drivers, never a lossy number.
@@ -42,7 +48,8 @@ const INT8 = 20;
 pg.types.setTypeParser(INT8, (v) => v);
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10);
+  if (opts.databaseUrl)
+    return openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.namedStatements ?? true);
   return openPGlite(opts);
 }
 
@@ -56,7 +63,7 @@ const CONNECT_TIMEOUT_MS = 2000;
  */
 export const QUERY_TIMEOUT_MS = 5000;
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, namedStatements: boolean): Promise<Database> {
   await migratePostgres(url);
   const pool = new pg.Pool({
     connectionString: url,
@@ -70,7 +77,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   });
   // A dropped connection must not crash the process: the next query reports it instead.
   pool.on("error", () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: discardingTimedOut(pool) }) });
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: discardingTimedOut(pool, namedStatements) }),
+  });
   return { kind: "postgres", db, close: () => db.destroy() };
 }
 
@@ -128,7 +137,7 @@ export function preparedAs(name: string): string {
  */
 const guarded = new WeakSet<pg.PoolClient>();
 
-function discardingTimedOut(pool: pg.Pool): PostgresPool {
+function discardingTimedOut(pool: pg.Pool, namedStatements: boolean): PostgresPool {
   return {
     connect: async () => {
       const client = await pool.connect();
@@ -143,7 +152,7 @@ function discardingTimedOut(pool: pg.Pool): PostgresPool {
       let timedOut = false;
       const run = async (text: string, params: ReadonlyArray<unknown>) => {
         if (timedOut) throw new Error("connection abandoned after a query timeout");
-        const name = PREPARED.exec(text)?.[1];
+        const name = namedStatements ? PREPARED.exec(text)?.[1] : undefined;
         try {
           // A statement marked by preparedAs() is parsed and planned once per connection.
           if (name) return await client.query({ name, text, values: params as unknown[] });
@@ -233,27 +242,35 @@ async function openPGlite(opts: OpenOptions): Promise<Database> {
   };
 }
 
-/** Applies pending migrations; on PostgreSQL under an advisory lock so several processes can start at once. */
+/**
+ * Applies pending migrations; on PostgreSQL each in a transaction that first takes a
+ * transaction-level advisory lock, so several processes can start at once, and through a pooler
+ * in transaction mode too (a session-level lock would be taken on one server connection and
+ * released, or never, on another). Under the lock a migration another process applied meanwhile
+ * is seen and skipped.
+ */
 export async function migrate(db: Kysely<DB>, advisoryLock: boolean): Promise<void> {
-  await db.connection().execute(async (conn) => {
-    if (advisoryLock) await sql`SELECT pg_advisory_lock(727274)`.execute(conn);
-    try {
-      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`.execute(
-        conn,
-      );
-      const done = await sql<{ id: number }>`SELECT id FROM schema_migrations`.execute(conn);
-      const applied = new Set(done.rows.map((r) => Number(r.id)));
-      for (const m of MIGRATIONS) {
-        if (applied.has(m.id)) continue;
-        await conn.transaction().execute(async (tx) => {
-          for (const statement of m.statements) await sql.raw(statement).execute(tx);
-          await sql`INSERT INTO schema_migrations (id, name, applied_at) VALUES (${m.id}, ${m.name}, ${Math.floor(Date.now() / 1000)})`.execute(
-            tx,
-          );
-        });
-      }
-    } finally {
-      if (advisoryLock) await sql`SELECT pg_advisory_unlock(727274)`.execute(conn);
-    }
+  const lock = async (tx: Kysely<DB>) => {
+    if (advisoryLock) await sql`SELECT pg_advisory_xact_lock(727274)`.execute(tx);
+  };
+  await db.transaction().execute(async (tx) => {
+    await lock(tx);
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`.execute(
+      tx,
+    );
   });
+  const done = await sql<{ id: number }>`SELECT id FROM schema_migrations`.execute(db);
+  const applied = new Set(done.rows.map((r) => Number(r.id)));
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.id)) continue;
+    await db.transaction().execute(async (tx) => {
+      await lock(tx);
+      const again = await sql`SELECT 1 FROM schema_migrations WHERE id = ${m.id}`.execute(tx);
+      if (again.rows.length > 0) return;
+      for (const statement of m.statements) await sql.raw(statement).execute(tx);
+      await sql`INSERT INTO schema_migrations (id, name, applied_at) VALUES (${m.id}, ${m.name}, ${Math.floor(Date.now() / 1000)})`.execute(
+        tx,
+      );
+    });
+  }
 }
