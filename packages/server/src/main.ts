@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   const server = await startServer(config);
   const sandbox = server.context.sandbox;
   if (args.includes("--demo") && sandbox) {
-    const loaded = await sandbox.loadWorld(demoWorld(sandbox.clock.now()));
+    // A reload starts the demo's codes unused, with no redemptions left from an earlier run.
+    const loaded = await sandbox.loadWorld(demoWorld(sandbox.clock.now()), { forgetRedemptions: true });
     if (!loaded.ok) throw new Error(`the demo world: ${loaded.message ?? loaded.cause}`);
   }
   // SIGTERM/SIGINT: drain (http/shutdown.ts), then close; a second signal exits at once.

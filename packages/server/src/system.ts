@@ -91,20 +91,13 @@ export interface SystemStats {
   outbox(): Promise<{ backlog: number; oldestPendingMs: number | null; deliveries: Record<string, number> }>;
 }
 
-/** pg.Pool's counters, where the Database carries its pool (`pool`). */
-interface PoolLike {
-  readonly totalCount: number;
-  readonly idleCount: number;
-  readonly waitingCount: number;
-}
-
 function systemStats(database: Database): SystemStats {
   // The two tables the store's schema type leaves out (the migrations' own and event delivery's).
   const db = database.db.withTables<{
     schema_migrations: { id: number };
     webhook_deliveries: { state: string; created_at: string };
   }>();
-  const pool = (database as Database & { pool?: PoolLike }).pool;
+  const pool = database.pool;
   return {
     migrationsApplied: async () => {
       const r = await db
@@ -179,7 +172,7 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
     devicePairing: new KyselyDevices(database.db, world, faults, gateway),
     eventStore: new EventStore(database.db),
     isDatabaseUnavailable,
-    redeemDeps: { store, clock, ids, deadlineMs },
+    redeemDeps: { store, clock, ids, deadlineMs, isUnavailable: isDatabaseUnavailable },
     lookupDeps: { store, clock },
     issueDeps: { store, clock, ids, codes: cryptoCodes },
     cancelDeps: { store, clock, ids, cancelWindowSeconds: opts.cancelWindowSeconds ?? 3600 },

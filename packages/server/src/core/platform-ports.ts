@@ -68,6 +68,8 @@ export interface PlatformWriteTx {
   upsertHoliday(country: string, date: string, name: string): Promise<void>;
   upsertProduct(p: ProductUpsert): Promise<void>;
   productForOrder(productId: string): Promise<ProductForOrder | undefined>;
+  /** Deletes the redemption records of a shop order (the demo's reload: its codes start unused again). */
+  forgetRedemptions(shopOrderId: string): Promise<void>;
   upsertShopOrder(
     id: string,
     merchantId: string,

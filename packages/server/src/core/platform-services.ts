@@ -41,7 +41,7 @@ import type {
   WorldProductT,
   WorldShopT,
 } from "./platform-schema.js";
-import { applyWorld, type WorldSummary } from "./platform-world.js";
+import { applyWorld, type WorldLoadOptions, type WorldSummary } from "./platform-world.js";
 import type { AfterSaleOrderRecord, MerchantRecord, RedemptionRecord } from "./records.js";
 import { fail, ok, type Result } from "./result.js";
 
@@ -78,7 +78,7 @@ export interface PlatformServices {
 }
 
 export interface SandboxServices {
-  loadWorld(world: unknown): Promise<Result<WorldSummary>>;
+  loadWorld(world: unknown, options?: WorldLoadOptions): Promise<Result<WorldSummary>>;
   readonly faults: FaultSwitches;
   readonly clock: FreezableClock;
   issueQr(shopOrderId: string, ttlSeconds: number): Promise<Result<IssuedQr>>;
@@ -131,7 +131,7 @@ export function sandboxServices(
   deps: { catalogue: CatalogueDeps; faults: FaultSwitches; clock: FreezableClock },
 ): SandboxServices {
   return {
-    loadWorld: (world) => applyWorld(deps.catalogue, world),
+    loadWorld: (world, options) => applyWorld(deps.catalogue, world, options),
     faults: deps.faults,
     clock: deps.clock,
     issueQr: (shopOrderId, ttl) => platform.issueQr(shopOrderId, ttl),

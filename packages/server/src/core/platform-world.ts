@@ -87,14 +87,27 @@ function problemOf(world: WorldT, deps: WorldDeps): string | null {
   return null;
 }
 
-export async function applyWorld(deps: WorldDeps, input: unknown): Promise<Result<WorldSummary>> {
+export interface WorldLoadOptions {
+  /**
+   * The redemption records of every order the world writes are deleted first, so its codes start
+   * unused with no history (the sandbox demo's reload: "Today" lists each code once). Off for the
+   * platform's own writes: a redemption is an accounting record.
+   */
+  readonly forgetRedemptions?: boolean;
+}
+
+export async function applyWorld(
+  deps: WorldDeps,
+  input: unknown,
+  options: WorldLoadOptions = {},
+): Promise<Result<WorldSummary>> {
   const parsed = parseWorld(input);
   if (!parsed.ok) return parsed;
   const world = parsed.value;
   const problem = problemOf(world, deps);
   if (problem) return invalid(problem);
   try {
-    return ok(await deps.writer.write((w) => writeWorld(w, world, deps)));
+    return ok(await deps.writer.write((w) => writeWorld(w, world, deps, options)));
   } catch (err) {
     if (err instanceof Unknown) return invalid(err.message);
     // The transaction has rolled back, so nothing changed.
@@ -103,7 +116,12 @@ export async function applyWorld(deps: WorldDeps, input: unknown): Promise<Resul
   }
 }
 
-async function writeWorld(w: PlatformWriteTx, world: WorldT, deps: WorldDeps): Promise<WorldSummary> {
+async function writeWorld(
+  w: PlatformWriteTx,
+  world: WorldT,
+  deps: WorldDeps,
+  options: WorldLoadOptions,
+): Promise<WorldSummary> {
   const summary: WorldSummary = {
     apps: 0,
     merchants: 0,
@@ -150,6 +168,7 @@ async function writeWorld(w: PlatformWriteTx, world: WorldT, deps: WorldDeps): P
   for (const o of world.orders ?? []) {
     const product = await w.productForOrder(o.product_id);
     if (!product) throw new Unknown(`world: order ${o.shop_order_id} names unknown product ${o.product_id}`);
+    if (options.forgetRedemptions) await w.forgetRedemptions(o.shop_order_id);
     await w.upsertShopOrder(
       o.shop_order_id,
       product.merchant_id,

@@ -52,6 +52,12 @@ export interface RedeemDeps {
   readonly ids: IdSource;
   /** The core's deadline (R9), real time. */
   readonly deadlineMs: number;
+  /**
+   * Whether an error means the database could not be reached or the connection was lost (the
+   * store's classifier): such a failure is the stage's read row, or R13, never R34, which says
+   * a concurrent writer won.
+   */
+  readonly isUnavailable: (error: unknown) => boolean;
 }
 
 const ID_PATTERN = /^\d{1,19}$/;
@@ -62,13 +68,20 @@ export function isDecimalId(s: string): boolean {
   return ID_PATTERN.test(s) && BigInt(s) <= INT64_MAX && BigInt(s) > 0n;
 }
 
-async function stage<T>(row: RowId, work: () => Promise<T> | T): Promise<T> {
+/** One stage of the redeem: its failure ends the redeem on the stage's row. */
+async function runStage<T>(
+  row: RowId,
+  work: () => Promise<T> | T,
+  isUnavailable: (error: unknown) => boolean,
+): Promise<T> {
   try {
     return await work();
   } catch (err) {
     if (err instanceof Stop) throw err;
     // Lost to a concurrent writer at any stage: the optimistic-lock row, whatever was being read.
     if (err instanceof ConcurrentWriteLost) return stop("R34", describeError(err));
+    // A lost database at the commit is not a lost update: the vouchers could not be written (R13).
+    if (row === "R34" && isUnavailable(err)) return stop("R13", `database lost: ${describeError(err)}`);
     return stop(row, describeError(err));
   }
 }
@@ -112,6 +125,7 @@ async function redeemInTransaction(
 ): Promise<Result<Redeemed>> {
   const { merchantId } = cmd;
   const ctx = (fault: string | null): ReadContext => ({ merchantId, fault });
+  const stage = <T>(row: RowId, work: () => Promise<T> | T) => runStage(row, work, deps.isUnavailable);
 
   if (!isDecimalId(cmd.shopOrderId))
     return fail("R10", `shop_order_id ${JSON.stringify(cmd.shopOrderId)} is not a decimal id`);
@@ -278,6 +292,9 @@ async function redeemInTransaction(
     if (failure) return failure;
     if (signal.aborted) return fail("R9", "core deadline passed; rolled back");
     if (!began) return fail("R13", `the transaction could not begin: ${describeError(err)}`);
+    // The connection was lost mid-transaction or at its commit: nothing of ours won or lost a
+    // race, so this is the read failure (R13), which the caller retries.
+    if (deps.isUnavailable(err)) return fail("R13", `database lost mid-transaction: ${describeError(err)}`);
     // The commit itself failed (or the database went away mid-transaction): nothing was written.
     return fail("R34", `transaction failed: ${describeError(err)}`);
   }

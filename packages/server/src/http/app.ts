@@ -9,7 +9,6 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from "fastify";
-import { CATALOGUE } from "../domain/catalogue.js";
 import { GATEWAY_ROWS } from "../gateway/caller.js";
 import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";

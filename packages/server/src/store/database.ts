@@ -25,6 +25,8 @@ import type { DB } from "./schema.js";
 export interface Database {
   readonly kind: "pglite" | "postgres";
   readonly db: Kysely<DB>;
+  /** PostgreSQL's connection pool (its counters feed the metrics); absent on the embedded database. */
+  readonly pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -80,7 +82,7 @@ async function openPostgres(url: string, poolSize: number, namedStatements: bool
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool: discardingTimedOut(pool, namedStatements) }),
   });
-  return { kind: "postgres", db, close: () => db.destroy() };
+  return { kind: "postgres", db, pool, close: () => db.destroy() };
 }
 
 /**

@@ -167,6 +167,10 @@ export class WorldWriteTx implements PlatformWriteTx {
     };
   }
 
+  async forgetRedemptions(shopOrderId: string): Promise<void> {
+    await this.db.deleteFrom("redemptions").where("shop_order_id", "=", shopOrderId).execute();
+  }
+
   upsertShopOrder(
     id: string,
     merchantId: string,

@@ -164,6 +164,16 @@ for (const database of testDatabases()) {
       expect(sampleValue(after, "fulfill_outbox_backlog")).toBe(0);
       expect(sampleValue(after, "fulfill_outbox_oldest_pending_seconds")).toBe(0);
       expect(inc("fulfill_query_errors_total", {})).toBe(0);
+      // The pool's gauge: PostgreSQL's connections (at least the one that served these requests);
+      // the embedded database has no pool, so no sample.
+      const poolTotal = after.filter(
+        (s) => s.name === "fulfill_db_pool_connections" && s.labels.state === "total",
+      );
+      if (database.name === "postgres") {
+        expect(poolTotal.length).toBe(1);
+        expect(poolTotal[0]?.value).toBeGreaterThanOrEqual(1);
+        expect(sampleValue(after, "fulfill_db_pool_connections", { state: "waiting" })).toBe(0);
+      } else expect(poolTotal).toEqual([]);
       // Node's own process metrics are there too.
       expect(after.some((s) => s.name === "process_cpu_user_seconds_total")).toBe(true);
       expect(after.some((s) => s.name === "nodejs_eventloop_lag_seconds")).toBe(true);
