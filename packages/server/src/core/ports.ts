@@ -95,8 +95,6 @@ export interface RedemptionPageQuery {
   readonly size: number;
 }
 
-/** One record's conditional move: applied only if it still has the version and status that were read. */
-
 /** The domain's move of one record, as the store applies it. */
 export type { ConditionalMove };
 

@@ -81,6 +81,7 @@ async function runStage<T>(
     // Lost to a concurrent writer at any stage: the optimistic-lock row, whatever was being read.
     if (err instanceof ConcurrentWriteLost) return stop("R34", describeError(err));
     // A lost database at the commit is not a lost update: the vouchers could not be written (R13).
+    // A read stage already answers its own read row, lost connection or not.
     if (row === "R34" && isUnavailable(err)) return stop("R13", `database lost: ${describeError(err)}`);
     return stop(row, describeError(err));
   }
@@ -292,8 +293,9 @@ async function redeemInTransaction(
     if (failure) return failure;
     if (signal.aborted) return fail("R9", "core deadline passed; rolled back");
     if (!began) return fail("R13", `the transaction could not begin: ${describeError(err)}`);
-    // The connection was lost mid-transaction or at its commit: nothing of ours won or lost a
-    // race, so this is the read failure (R13), which the caller retries.
+    // The connection was lost mid-transaction or at its COMMIT: no concurrent writer won, so not
+    // R34. Lost before COMMIT nothing was written; lost at COMMIT the outcome is unknown, and R13
+    // (transient) makes the caller recheck before it retries (the SDK's and the POS's reconcile).
     if (deps.isUnavailable(err)) return fail("R13", `database lost mid-transaction: ${describeError(err)}`);
     // The commit itself failed (or the database went away mid-transaction): nothing was written.
     return fail("R34", `transaction failed: ${describeError(err)}`);

@@ -191,15 +191,28 @@ export class KyselyFulfillmentStore implements FulfillmentStore {
     const builder = snapshot
       ? this.db.transaction().setIsolationLevel("repeatable read")
       : this.db.transaction();
-    return builder.execute(async (trx) => {
-      if (signal?.aborted) throw new Error("deadline passed before the transaction started");
-      const result = await fn(new KyselyTx(trx, this.faults, this.cache));
-      if (signal?.aborted) throw new Error("deadline passed before commit; rolled back");
-      if (commitFault?.fault && this.faults.fires(commitFault.fault, commitFault.merchantId)) {
-        throw new DependencyUnavailable(commitFault.fault);
-      }
-      return result;
-    });
+    // The first error the work throws is the one its caller answers on: when the connection is
+    // gone, the ROLLBACK that follows fails too, and Kysely would throw that error instead.
+    let thrown: { error: unknown } | null = null;
+    return builder
+      .execute(async (trx) => {
+        if (signal?.aborted) throw new Error("deadline passed before the transaction started");
+        let result: T;
+        try {
+          result = await fn(new KyselyTx(trx, this.faults, this.cache));
+        } catch (err) {
+          thrown = { error: err };
+          throw err;
+        }
+        if (signal?.aborted) throw new Error("deadline passed before commit; rolled back");
+        if (commitFault?.fault && this.faults.fires(commitFault.fault, commitFault.merchantId)) {
+          throw new DependencyUnavailable(commitFault.fault);
+        }
+        return result;
+      })
+      .catch((err: unknown) => {
+        throw thrown ? (thrown as { error: unknown }).error : err;
+      });
   }
 }
 
