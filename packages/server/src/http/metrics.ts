@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { ENUMERATION_THROTTLED } from "../gateway/enumeration-guard.js";
 import type { HttpContext } from "./context.js";
+import { METRICS_RESPONSES, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
 
 /** What the metrics read of the system at scrape time (bound by the composition root). */
@@ -165,7 +166,13 @@ export function installMetrics(app: FastifyInstance, ctx: HttpContext, metrics: 
   app.get(
     "/metrics",
     {
-      schema: { tags: ["ops"], summary: "Prometheus metrics (operator token)", security: [{ bearer: [] }] },
+      schema: {
+        tags: ["ops"],
+        operationId: "metrics",
+        summary: "Prometheus metrics (operator token)",
+        security: SECURITY.operator,
+        response: METRICS_RESPONSES,
+      },
       preHandler: operatorGuard(ctx),
       config: { logName: "metrics" },
     },

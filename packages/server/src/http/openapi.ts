@@ -150,6 +150,32 @@ export const HEALTH_RESPONSES = {
   400: genericAnswer(["invalid_params"], "invalid_params: a NUL character in the query string"),
 };
 
+/** /livez and /readyz: JSON.stringify of these objects (no envelope). */
+export const PROBE_RESPONSES = {
+  200: Type.Object(
+    { status: Type.String({ enum: ["ok", "ready"] }) },
+    { description: "Up (/livez), or ready for traffic (/readyz)" },
+  ),
+  503: Type.Object(
+    {
+      status: Type.String({ enum: ["unavailable"] }),
+      reason: Type.String({ description: "draining, database unreachable, or migrations not applied" }),
+    },
+    { description: "/readyz only: not ready for traffic now" },
+  ),
+  400: HEALTH_RESPONSES[400],
+};
+
+/** /metrics: Prometheus's text format, behind the operator token. */
+export const METRICS_RESPONSES = {
+  200: {
+    description: "Prometheus text exposition format (version 0.0.4)",
+    content: { "text/plain": { schema: { type: "string" } } },
+  },
+  401: operatorResponses(Type.Object({}))[401],
+  429: operatorResponses(Type.Object({}))[429],
+};
+
 export const SECURITY = {
   saas: [{ saasToken: [] }],
   operator: [{ operatorToken: [] }],

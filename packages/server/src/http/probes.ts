@@ -9,6 +9,7 @@
  * move to another process after a complete response instead of finding their connection gone.
  */
 import type { FastifyInstance } from "fastify";
+import { PROBE_RESPONSES, SECURITY } from "./openapi.js";
 
 export interface Readiness {
   databaseAnswers(): Promise<boolean>;
@@ -39,7 +40,15 @@ export function installProbes(app: FastifyInstance, readiness: Readiness): Drain
 
   app.get(
     "/livez",
-    { schema: { tags: ["ops"], summary: "The process is up (never asks the database)" } },
+    {
+      schema: {
+        tags: ["ops"],
+        operationId: "liveness",
+        summary: "The process is up (never asks the database)",
+        security: SECURITY.none,
+        response: { 200: PROBE_RESPONSES[200], 400: PROBE_RESPONSES[400] },
+      },
+    },
     async (_request, reply) => reply.send({ status: "ok" }),
   );
 
@@ -48,7 +57,10 @@ export function installProbes(app: FastifyInstance, readiness: Readiness): Drain
     {
       schema: {
         tags: ["ops"],
+        operationId: "readiness",
         summary: "Ready for traffic: database reachable, migrations applied, not draining",
+        security: SECURITY.none,
+        response: PROBE_RESPONSES,
       },
     },
     async (_request, reply) => {
