@@ -26,7 +26,7 @@ import * as moves from "./item-moves.js";
 import * as items from "./item-reads.js";
 import * as orders from "./orders.js";
 import { insertEvent } from "./outbox-insert.js";
-import type { ReadCache } from "./read-cache.js";
+import type { ReadCache, RuleCache } from "./read-cache.js";
 import * as redemptions from "./redemptions.js";
 import * as reference from "./reference-data.js";
 import type { DB } from "./schema.js";
@@ -37,7 +37,7 @@ class KyselyReads implements FulfillmentReads, StoreScope {
     readonly db: Executor,
     readonly faults: FaultPoints,
     /** Rule data only (see StoreScope); reads inside a transaction never use the batcher. */
-    readonly cache: ReadCache | null,
+    readonly cache: RuleCache | null,
     /** Typed-code reads outside transactions, coalesced under load. */
     readonly batcher: items.ItemsBatcher | null,
   ) {}
@@ -109,7 +109,7 @@ class KyselyReads implements FulfillmentReads, StoreScope {
 
 class KyselyTx extends KyselyReads implements FulfillmentTx {
   constructor(db: Transaction<DB>, faults: FaultPoints, cache: ReadCache | null) {
-    super(db, faults, cache, null);
+    super(db, faults, cache?.settledOnly ?? null, null);
   }
 
   itemsByCodesForUpdate(merchantId: string, codes: readonly string[], ctx: ReadContext): Promise<CodeItems> {

@@ -2,7 +2,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { FaultPoints, ReadContext } from "../core/ports.js";
 import { DependencyUnavailable } from "./faults.js";
-import type { ReadCache } from "./read-cache.js";
+import type { RuleCache } from "./read-cache.js";
 import type { DB } from "./schema.js";
 
 export type Executor = Kysely<DB> | Transaction<DB>;
@@ -11,7 +11,7 @@ export interface StoreScope {
   readonly db: Executor;
   readonly faults: FaultPoints;
   /** Rule data (merchants, shops, products, holidays) may come from it; records of state never do. */
-  readonly cache: ReadCache | null;
+  readonly cache: RuleCache | null;
 }
 
 /** A read fails here, before its SQL, when its fault point is armed: the same error path as an outage. */

@@ -165,11 +165,10 @@ describe.skipIf(!process.env.DATABASE_URL)("the service through pgBouncer in tra
       );
       const run = await drive(t, orders, RUN_MS);
       console.log(figures(`through pgBouncer (pool ${POOLER_CONNECTIONS}, ${CLIENTS} clients)`, run));
-      // An answer outside ALLOWED is a failure of the pooler (R13, G13, internal_error: the
-      // 42P05 of named statements, a lost lock) unless its logged cause is a client-side query
-      // timeout: on a loaded CI machine a query can wait in pgBouncer's queue (3 server
-      // connections for 8 clients) past QUERY_TIMEOUT_MS. Those are counted and printed, and
-      // must stay rare.
+      // An answer outside ALLOWED is a failure (R13, G13, internal_error: the 42P05 of named
+      // statements, a lost lock, a query timed out in pgBouncer's queue): each is listed with its
+      // logged cause. Timeouts came from transactions joining a rule read in flight outside them,
+      // which waited for a server connection those transactions held (store/read-cache.ts).
       const causes: string[] = [];
       // The request log is written in batches: let the last one land.
       if (run.others.length > 0) await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -177,14 +176,8 @@ describe.skipIf(!process.env.DATABASE_URL)("the service through pgBouncer in tra
         const logged = await t.operator("GET", `/platform/logs/${logId}`);
         causes.push(String(logged.json?.data?.cause ?? `no log for ${logId}`));
       }
-      const timeouts = causes.filter((c) => /Query read timeout|deadline passed/i.test(c));
-      console.log(
-        `answers outside ${[...ALLOWED].join("/")}: ${causes.length}, of them timeouts ${timeouts.length}`,
-      );
-      expect(causes.filter((c) => !/Query read timeout|deadline passed/i.test(c))).toEqual([]);
-      expect(timeouts.length).toBeLessThanOrEqual((run.redeems.length + run.lookups.length) * 0.05);
+      expect(causes).toEqual([]);
       expect(run.redeems.filter((r) => r === "ok").length).toBeGreaterThan(0);
-      // Every other lookup answer was one of the timeouts checked above.
       expect(run.lookups.filter((r) => r === "ok").length).toBeGreaterThan(0);
     },
     RUN_MS + 60_000,
