@@ -17,7 +17,7 @@ import { Command, CommanderError, Option } from "commander";
 import QRCode from "qrcode";
 import { type Connection, operator, tokenAnswer } from "./client.js";
 import { ContractError, EXIT, TransportError, UsageError } from "./exit-codes.js";
-import { printItems, printRecords } from "./output.js";
+import { codeCount, printItems, printRecords } from "./output.js";
 
 interface Globals {
   url: string;
@@ -235,7 +235,7 @@ program
         },
         () =>
           out(
-            `redeemed ${o.code.length} code(s): redeem_id ${r.redeemId}${r.reconciled ? " (reconciled: confirmed by a recheck lookup)" : ""}`,
+            `redeemed ${codeCount(o.code.length)}: redeem_id ${r.redeemId}${r.reconciled ? " (reconciled: confirmed by a recheck lookup)" : ""}`,
           ),
       );
     },
@@ -363,7 +363,7 @@ program
       if (d.cause) out(`cause:   ${d.cause}`);
       if (d.redemption)
         out(
-          `redemption ${d.redemption.redeem_id}: order ${d.redemption.shop_order_id}, shop ${d.redemption.third_shop_id}, ${d.redemption.codes.length} code(s), ${d.redemption.status}`,
+          `redemption ${d.redemption.redeem_id}: order ${d.redemption.shop_order_id}, shop ${d.redemption.third_shop_id}, ${codeCount(d.redemption.codes.length)}, ${d.redemption.status}`,
         );
     });
   });

@@ -18,11 +18,14 @@ interface Item {
   code_cannot_use_date?: { enable: boolean; content_list: { title: string; contents: string[] }[] };
 }
 
+/** "1 code", "2 codes": counts read as words, never "code(s)". */
+export const codeCount = (n: number): string => `${n} ${n === 1 ? "code" : "codes"}`;
+
 export function printItems(
   out: (s: string) => void,
   data: { shop_order_id: string; code_list: Item[] },
 ): void {
-  out(`shop order ${data.shop_order_id}: ${data.code_list.length} code(s)`);
+  out(`shop order ${data.shop_order_id}: ${codeCount(data.code_list.length)}`);
   for (const i of data.code_list) {
     const redeemed = i.redeem_id ? `  redeemed (${i.redeem_id}) at ${i.redeemed_third_shop_id}` : "";
     out(

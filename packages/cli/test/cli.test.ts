@@ -97,6 +97,7 @@ describe.skipIf(process.env.DATABASE_URL)("the fulfill command", () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toContain(a.built.shopOrderId);
     expect(human.stdout).toContain("WAIT_FULFILL");
+    expect(human.stdout).toContain(`shop order ${a.built.shopOrderId}: 2 codes`);
     const qr = await t.qr(a.built.shopOrderId);
     const viaQr = await fulfill(["--json", "lookup", "--shop", SHOP_1, "--qr", qr], env);
     expect(viaQr.code).toBe(0);
@@ -126,7 +127,7 @@ describe.skipIf(process.env.DATABASE_URL)("the fulfill command", () => {
     // finds the code FINISH at this shop through the SaaS and reconciles to the original redemption.
     const again = await fulfill([...redeemArgs, a.built.codes[0] as string], env);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain(`redeem_id ${redeemId}`);
+    expect(again.stdout).toContain(`redeemed 1 code: redeem_id ${redeemId}`);
     expect(again.stdout).toContain("reconciled");
 
     // A row of handling `none` is an error at once: exit 3 with row, code, message and log id.
