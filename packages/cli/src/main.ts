@@ -147,6 +147,27 @@ program
   );
 
 program
+  .command("keys")
+  .description(
+    "deployment keys: `keys rotate` re-seals every client secret under FULFILL_SECRET_KEY (the old key as FULFILL_SECRET_KEY_PREVIOUS) and records the new fingerprints; run with the server's environment",
+  )
+  .argument("<action>", "rotate")
+  .action(async (action: string) => {
+    if (action !== "rotate") throw new UsageError("keys: the only action is rotate");
+    process.argv = [process.argv[0] as string, "fulfill-keys", "rotate"];
+    // The server's compiled JavaScript, as `serve` runs it (tsx only in a never-built checkout).
+    const compiled = new URL("../../server/dist/keys-main.js", import.meta.url);
+    if (existsSync(compiled)) {
+      await import(compiled.href);
+    } else {
+      const { register } = await import("tsx/esm/api");
+      register();
+      await import(new URL("../../server/src/keys-main.ts", import.meta.url).href);
+    }
+    await new Promise(() => undefined); // keys-main exits with its own code
+  });
+
+program
   .command("load")
   .description("load a sandbox world fixture (JSON file; CONTRACT.md section 7) — needs the operator token")
   .argument("<world.json>", "the world file")

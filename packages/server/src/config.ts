@@ -16,6 +16,8 @@ export interface Config {
   readonly replicaUrl: string | undefined;
   readonly dataDir: string;
   readonly qrKey: string | undefined;
+  /** FULFILL_QR_KEY_PREVIOUS: during a rotation, QRs sealed under it still open (README, Keys). */
+  readonly qrKeyPrevious: string | undefined;
   readonly sandbox: boolean;
   readonly operatorToken: string | undefined;
   readonly natsUrl: string | undefined;
@@ -46,6 +48,8 @@ export interface Config {
   readonly cacheMs: number;
   /** FULFILL_SECRET_KEY: base64 of the 32-byte key of client secrets at rest; unset: kept in the data dir. */
   readonly secretKey: string | undefined;
+  /** FULFILL_SECRET_KEY_PREVIOUS: during a rotation, secrets sealed under it still open (README, Keys). */
+  readonly secretKeyPrevious: string | undefined;
   /** FULFILL_POS_DIR: the built POS; unset: packages/pos/dist beside the server package. */
   readonly posDir: string | undefined;
   /** LOG_LEVEL (pino's levels). */
@@ -126,6 +130,8 @@ export const ENV_SCHEMA = Type.Object({
   FULFILL_DATA_DIR: text("a folder path"),
   FULFILL_QR_KEY: text("base64 of 32 bytes (e.g. `openssl rand -base64 32`)", KEY_32),
   FULFILL_SECRET_KEY: text("base64 of 32 bytes (e.g. `openssl rand -base64 32`)", KEY_32),
+  FULFILL_QR_KEY_PREVIOUS: text("base64 of 32 bytes (the QR key being replaced)", KEY_32),
+  FULFILL_SECRET_KEY_PREVIOUS: text("base64 of 32 bytes (the secret key being replaced)", KEY_32),
   FULFILL_SANDBOX: flag("1, true, 0 or false"),
   FULFILL_OPERATOR_TOKEN: text("a token of printable characters, no spaces", "^[\\x21-\\x7e]+$"),
   NATS_URL: text("NATS server URLs, nats://host:4222 (comma-separated)", "^(nats|tls|ws|wss)://[^\\s]+$"),
@@ -234,6 +240,7 @@ export function configFromEnv(source: NodeJS.ProcessEnv = process.env): Config {
     replicaUrl: env.DATABASE_REPLICA_URL,
     dataDir: env.FULFILL_DATA_DIR ?? "./data",
     qrKey: env.FULFILL_QR_KEY,
+    qrKeyPrevious: env.FULFILL_QR_KEY_PREVIOUS,
     sandbox,
     operatorToken: env.FULFILL_OPERATOR_TOKEN,
     natsUrl: env.NATS_URL,
@@ -253,6 +260,7 @@ export function configFromEnv(source: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowLoopback: env.FULFILL_WEBHOOK_ALLOW_LOOPBACK ?? false,
     cacheMs: env.FULFILL_CACHE_MS ?? 1000,
     secretKey: env.FULFILL_SECRET_KEY,
+    secretKeyPrevious: env.FULFILL_SECRET_KEY_PREVIOUS,
     posDir: env.FULFILL_POS_DIR,
     logLevel: env.LOG_LEVEL ?? "info",
     redisKeyPrefix: env.FULFILL_REDIS_PREFIX ?? "fulfill:",

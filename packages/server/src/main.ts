@@ -107,7 +107,10 @@ async function main(): Promise<void> {
   process.stderr.write(`${lines.join("\n")}\n`);
 }
 
-/** Exit codes: 1 the start failed (database, files), 2 the configuration is wrong (nothing was opened). */
+/**
+ * Exit codes: 1 the start failed (database, files), 2 the configuration is wrong (nothing was
+ * opened, or a key is not the one the database was written with: nothing was written).
+ */
 const EXIT_CONFIG = 2;
 
 main().catch((err) => {

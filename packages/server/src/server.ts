@@ -24,7 +24,6 @@ import {
   type Chmod,
   openSystem,
   operatorToken,
-  qrKey,
   type System,
   secureDataFolder,
   sharedCounters,
@@ -275,6 +274,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       poolSize: config.dbPoolSize,
       cacheMs: config.cacheMs,
       secretKey: config.secretKey,
+      secretKeyPrevious: config.secretKeyPrevious,
+      qrKey: config.qrKey,
+      qrKeyPrevious: config.qrKeyPrevious,
       namedStatements: config.dbNamedStatements,
       ...(opts.realClock ? { realClock: opts.realClock } : {}),
     }));
@@ -284,7 +286,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     // Files the database (re)wrote while opening: its own, restricted again (counted, not listed).
     const reopened = secureDataFolder(dataDir, opts.chmod).filter((path) => !restricted.includes(path));
     let appLog: FastifyInstance["log"] | undefined;
-    const qr = new QrCodec(qrKey(config, dataDir));
+    // The system's keys (checked against the database's record when it opened).
+    const qr = new QrCodec(system.qrKeys.current, system.qrKeys.previous);
     const metrics = new Metrics({
       pool: system.stats.pool,
       outbox: system.stats.outbox,

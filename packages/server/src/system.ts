@@ -5,7 +5,7 @@
  * folder, the shared counters) it takes from here. The server and the tests build the system
  * the same way.
  */
-import type { Config } from "./config.js";
+import { type Config, ConfigError } from "./config.js";
 import type { AfterSaleDeps } from "./core/after-sale.js";
 import type { CancelDeps } from "./core/cancel-redemption.js";
 import type { IssueDeps } from "./core/issue-order.js";
@@ -13,6 +13,13 @@ import type { LookupDeps } from "./core/lookup.js";
 import type { RealClock } from "./core/ports.js";
 import type { RedeemDeps } from "./core/redeem-codes.js";
 import type { CounterStore } from "./gateway/counter-store.js";
+import {
+  checkDeploymentKeys,
+  type DeploymentKey,
+  type RotationReport,
+  rotateDeploymentKeys,
+} from "./security/deployment-keys.js";
+import { QR_KEY, SECRET_KEY } from "./security/key-fingerprint.js";
 import { SecretBox } from "./security/secret-box.js";
 import { AlertStore } from "./store/alert-store.js";
 import { SandboxClock, systemRealClock } from "./store/clocks.js";
@@ -26,7 +33,8 @@ import { FaultBoard } from "./store/faults.js";
 import { KyselyFulfillmentStore } from "./store/fulfillment-store.js";
 import { KyselyGatewayStore } from "./store/gateway-store.js";
 import { FaultyIdSource, Snowflake } from "./store/ids.js";
-import { loadKey, loadToken } from "./store/keys.js";
+import { fingerprintStore } from "./store/key-fingerprints.js";
+import { loadDeploymentKey, loadToken } from "./store/keys.js";
 import { MIGRATIONS } from "./store/migrations.js";
 import { ReadCache } from "./store/read-cache.js";
 import { memoryCounters, redisCounters } from "./store/shared-counters.js";
@@ -39,6 +47,10 @@ export interface SystemOptions {
   readonly replicaUrl?: string | undefined;
   readonly dataDir?: string | null; // null: in memory (tests)
   readonly secretKey?: string | undefined;
+  /** The keys being replaced during a rotation (README, Keys): accepted for opening only. */
+  readonly secretKeyPrevious?: string | undefined;
+  readonly qrKey?: string | undefined;
+  readonly qrKeyPrevious?: string | undefined;
   readonly deadlineMs?: number;
   readonly cancelWindowSeconds?: number;
   readonly realClock?: RealClock;
@@ -58,6 +70,10 @@ export interface System {
   readonly realClock: RealClock;
   readonly ids: FaultyIdSource;
   readonly secrets: SecretBox;
+  /** The QR codec's keys: FULFILL_QR_KEY (else generated into the data folder) and its previous one. */
+  readonly qrKeys: { readonly current: Buffer; readonly previous: Buffer | null };
+  /** `fulfill keys rotate`: every client secret re-sealed under the current key, its fingerprints recorded. */
+  rotateKeys(): Promise<RotationReport>;
   readonly world: WorldWriter;
   readonly cache: ReadCache;
   readonly gateway: KyselyGatewayStore;
@@ -144,14 +160,23 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
         ...(opts.namedStatements === false ? { namedStatements: false } : {}),
       })
     : null;
-  const faults = new FaultBoard();
   const realClock = opts.realClock ?? systemRealClock;
+  const keys = [
+    loadDeploymentKey(SECRET_KEY, opts.secretKey, opts.secretKeyPrevious, dataDir, "secret.key"),
+    loadDeploymentKey(QR_KEY, opts.qrKey, opts.qrKeyPrevious, dataDir, "qr.key"),
+  ] as const;
+  const fingerprints = fingerprintStore(database.db, () => realClock.nowMs());
+  await refuseForeignKeys(fingerprints, keys, async () => {
+    await replica?.close();
+    await database.close();
+  });
+  const faults = new FaultBoard();
   const clock = new SandboxClock(realClock);
   // Each process takes its own worker number, so ids of processes sharing a database never collide.
   const ids = new FaultyIdSource(new Snowflake(await takeWorkerNumber(database.db), realClock), faults);
   const cache = new ReadCache(opts.cacheMs ?? 1000, () => realClock.nowMs());
   const store = new KyselyFulfillmentStore(database.db, faults, replica?.db, cache);
-  const secrets = new SecretBox(loadKey(opts.secretKey, dataDir, "secret.key"));
+  const secrets = new SecretBox(keys[0].current, keys[0].previous);
   const deadlineMs = opts.deadlineMs ?? 3000;
   const world = new WorldWriter(database.db, () => cache.clear());
   const gateway = new KyselyGatewayStore(database.db, faults, cache);
@@ -164,6 +189,8 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
     realClock,
     ids,
     secrets,
+    qrKeys: { current: keys[1].current, previous: keys[1].previous },
+    rotateKeys: () => rotateDeploymentKeys(fingerprints, keys),
     world,
     cache,
     gateway,
@@ -187,6 +214,27 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
 }
 
 /**
+ * A key the database was not written with stops the start as a configuration error (exit 2),
+ * before anything else is written: one read of the record (two statements on a first start).
+ */
+async function refuseForeignKeys(
+  fingerprints: ReturnType<typeof fingerprintStore>,
+  keys: readonly DeploymentKey[],
+  close: () => Promise<void>,
+): Promise<void> {
+  let problems: string[];
+  try {
+    problems = await checkDeploymentKeys(fingerprints, keys);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  if (problems.length === 0) return;
+  await close();
+  throw new ConfigError(problems);
+}
+
+/**
  * Data at rest: the umask first (so what Node creates from now on is the user's only), then the
  * data folder and everything already in it restricted. Returns what changed. Run again once the
  * database is open: PGlite sets its files' modes itself (0666 from its initdb, 0644 for files it
@@ -198,10 +246,6 @@ export function secureDataFolder(dataDir: string | null, chmod: Chmod | undefine
   restrictUmask();
   return restrictDataDir(dataDir, chmod);
 }
-
-/** The QR codec's key: FULFILL_QR_KEY, else generated once into the data folder. */
-export const qrKey = (config: Config, dataDir: string | null): Buffer =>
-  loadKey(config.qrKey, dataDir, "qr.key");
 
 /** The operator token: FULFILL_OPERATOR_TOKEN, else generated once into the data folder (its path returned). */
 export const operatorToken = (config: Config, dataDir: string | null) =>

@@ -19,10 +19,13 @@ const MAX_QR_LENGTH = 4096;
 
 export class QrCodec {
   readonly #key: Buffer;
+  readonly #previous: Buffer | null;
 
-  constructor(key: Buffer) {
-    if (key.length !== 32) throw new Error("the QR key must be 32 bytes");
+  constructor(key: Buffer, previous: Buffer | null = null) {
+    if (key.length !== 32 || (previous !== null && previous.length !== 32))
+      throw new Error("the QR key must be 32 bytes");
     this.#key = Buffer.from(key);
+    this.#previous = previous === null ? null : Buffer.from(previous);
   }
 
   seal(payload: QrPayload): string {
@@ -50,21 +53,23 @@ export class QrCodec {
     if (raw.toString("base64url") !== text) return fail("G10", "qr_info is not canonical base64url");
     if (raw.length < 1 + NONCE + TAG) return fail("G10", "qr_info too short for version, nonce and tag");
     if (raw[0] !== VERSION) return fail("G11", `unknown QR version ${raw[0]}`);
-    let plaintext: Buffer;
-    try {
-      const nonce = raw.subarray(1, 1 + NONCE);
-      const tag = raw.subarray(raw.length - TAG);
-      const decipher = createDecipheriv("aes-256-gcm", this.#key, nonce, { authTagLength: TAG });
-      decipher.setAuthTag(tag);
-      plaintext = Buffer.concat([
-        decipher.update(raw.subarray(1 + NONCE, raw.length - TAG)),
-        decipher.final(),
-      ]);
-    } catch {
-      return fail("G11", "QR authentication failed");
-    }
+    const plaintext =
+      decrypt(this.#key, raw) ?? (this.#previous === null ? null : decrypt(this.#previous, raw));
+    if (plaintext === null) return fail("G11", "QR authentication failed");
     const payload = parsePayload(plaintext);
     return payload ? ok(payload) : fail("G12", "QR plaintext is not the QR JSON");
+  }
+}
+
+/** The QR's plaintext under `key`, or null when its tag does not authenticate under it. */
+function decrypt(key: Buffer, raw: Buffer): Buffer | null {
+  try {
+    const nonce = raw.subarray(1, 1 + NONCE);
+    const decipher = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG });
+    decipher.setAuthTag(raw.subarray(raw.length - TAG));
+    return Buffer.concat([decipher.update(raw.subarray(1 + NONCE, raw.length - TAG)), decipher.final()]);
+  } catch {
+    return null;
   }
 }
 

@@ -5,6 +5,7 @@
 import { ALERT_MIGRATIONS } from "./migrations-alerts.js";
 import { DEVICE_MIGRATIONS } from "./migrations-devices.js";
 import { EVENT_MIGRATIONS } from "./migrations-events.js";
+import { KEY_MIGRATIONS } from "./migrations-keys.js";
 
 export interface Migration {
   readonly id: number;
@@ -210,4 +211,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...EVENT_MIGRATIONS,
   ...DEVICE_MIGRATIONS,
   ...ALERT_MIGRATIONS,
+  ...KEY_MIGRATIONS,
 ].sort((a, b) => a.id - b.id);

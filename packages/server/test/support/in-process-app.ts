@@ -11,7 +11,7 @@ import { buildApp } from "../../src/http/app.js";
 import type { HttpContext } from "../../src/http/context.js";
 import type { WorldT } from "../../src/sandbox/world-schema.js";
 import { httpContext } from "../../src/server.js";
-import { openSystem, qrKey, type System } from "../../src/system.js";
+import { openSystem, type System } from "../../src/system.js";
 import { OPERATOR_TOKEN } from "./server.js";
 import { MERCHANT } from "./world.js";
 
@@ -51,7 +51,7 @@ export async function buildInProcessApp(overrides: Partial<Config> = {}): Promis
   };
   const system = await openSystem({ dataDir: null, deadlineMs: config.coreDeadlineMs });
   try {
-    const qr = new QrCodec(qrKey(config, null));
+    const qr = new QrCodec(system.qrKeys.current);
     const context = httpContext(config, system, qr, OPERATOR_TOKEN);
     const app = await buildApp(context, { logLevel: process.env.TEST_LOG_LEVEL ?? "silent" });
     await app.ready();
