@@ -25,6 +25,7 @@ import {
 const P = "7200000000000000901";
 const T = NOW + 4 * 3600;
 const interrupted = order({ productId: P, items: [{ status: "WAIT_FULFILL" }] });
+const unreached = order({ productId: P, items: [{ status: "WAIT_FULFILL" }] });
 const database = testDatabases()[0] as NonNullable<ReturnType<typeof testDatabases>[0]>;
 
 // Every redeem attempt and the recheck after the first fail while the server is down (about
@@ -50,7 +51,7 @@ suite("POS in the browser: a redeem interrupted by a server that stops", () => {
     port = Number(new URL(t.url).port);
     const world = baseWorld();
     world.products = [product(P)];
-    world.orders = [interrupted.order];
+    world.orders = [interrupted.order, unreached.order];
     expect((await t.world(world)).status).toBe(200);
     await t.clock(T);
     browser = await launchBrowser(null);
@@ -109,6 +110,51 @@ suite("POS in the browser: a redeem interrupted by a server that stops", () => {
       const after = await system.database.db.selectFrom("redemptions").selectAll().execute();
       expect(after.filter((r) => r.codes.includes(code))).toHaveLength(1);
       await noteShot(page, "interrupted-redeem-try-again-redeemed");
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+  it("with no answer at all (the server down past every attempt): Try again primary, it reads the code again", async () => {
+    const pairing = await t.operator("POST", `/platform/merchants/${MERCHANT}/devices`, {
+      third_shop_id: SHOP_1,
+    });
+    expect(pairing.status, pairing.text).toBe(200);
+    // Two attempts and their rechecks within about 1 s: all fail while the server is down.
+    const { context, page } = await posContext(browser, {
+      storage: {
+        "pos.mode": "type",
+        "pos.test.pacing": JSON.stringify({ attempts: 2, backoffMs: [300, 300] }),
+      },
+      pageErrors,
+    });
+    try {
+      await pairPos(page, t.url, pairing.json.data.pairing_code as string);
+      const code = unreached.built.codes[0] as string;
+      await typeOnKeypad(page, code);
+      await page.getByRole("button", { name: "Look up" }).click();
+      await page.locator('[data-screen="preview"]').waitFor();
+      await t.close();
+      await page.getByTestId("redeem").click();
+      const result = page.locator('[data-screen="result"]');
+      await result.waitFor({ timeout: 30_000 });
+      await noteShot(page, "unreached-redeem-end");
+      expect(await result.getAttribute("data-outcome")).toBe("failed");
+      expect(await result.getByRole("heading").first().textContent()).toBe("Not redeemed");
+      const primary = result.locator(".btn.primary");
+      expect(await primary.count()).toBe(1);
+      expect(await primary.textContent()).toBe("Try again");
+      expect(await result.getByRole("button", { name: "Next customer" }).getAttribute("class")).not.toContain(
+        "primary",
+      );
+
+      t = await startTestServer(database, { port }, { system });
+      await primary.click();
+      await page.locator('[data-screen="preview"]').waitFor({ timeout: 20_000 });
+      await page.getByTestId("redeem").click();
+      await expect.poll(() => result.getAttribute("data-outcome"), { timeout: 20_000 }).toBe("redeemed");
+      const rows = await system.database.db.selectFrom("redemptions").selectAll().execute();
+      expect(rows.filter((r) => r.codes.includes(code))).toHaveLength(1);
       expect(pageErrors).toEqual([]);
     } finally {
       await context.close();

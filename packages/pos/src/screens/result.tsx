@@ -1,7 +1,10 @@
 /**
  * The result of a redeem: what was redeemed (the product as the heading, the redemption id and
  * time small), or why not, in plain words; when the last answer says the codes can still be
- * redeemed, "Try again" is the primary action.
+ * redeemed, "Try again" is the primary action. So it is when no answer came at all (the server
+ * was never reached, so nothing was redeemed): then "Try again" reads the codes again, and the
+ * cashier sees their state before redeeming; "Next customer" would send the customer away with a
+ * voucher still valid.
  */
 import type { Order, Ui } from "../app.js";
 import { isRedeemable, type RedeemOutcome } from "../flow.js";
@@ -34,6 +37,7 @@ export function ResultScreen({ ui, order, outcome, busy, onNext, onReopen, onRet
   const others = items ? items.filter((i) => !redeemed.some((r) => r.item.code === i.code)) : [];
   const stillRedeemable =
     others.some((i) => isRedeemable(i, ui.shop)) || (outcome.kind === "failed" && outcome.items === null);
+  const unreached = outcome.kind === "failed" && outcome.failure.kind === "network" && stillRedeemable;
   const status = ok
     ? ui.t("result.ok")
     : redeemed.length > 0
@@ -114,7 +118,7 @@ export function ResultScreen({ ui, order, outcome, busy, onNext, onReopen, onRet
       )}
       {ok && outcome.logId && <LogId ui={ui} id={outcome.logId} />}
       <div class="actions">
-        {retry ? (
+        {retry || unreached ? (
           <>
             <button type="button" class="btn secondary" onClick={onNext} disabled={busy}>
               {ui.t("nav.new")}
@@ -122,11 +126,11 @@ export function ResultScreen({ ui, order, outcome, busy, onNext, onReopen, onRet
             <button
               type="button"
               class="btn primary big grow"
-              onClick={onRetry}
+              onClick={retry ? onRetry : onReopen}
               data-testid="retry"
               disabled={busy}
             >
-              {busy ? ui.t("preview.redeeming") : ui.t("result.tryAgain")}
+              {busy && retry ? ui.t("preview.redeeming") : ui.t("result.tryAgain")}
             </button>
           </>
         ) : (
