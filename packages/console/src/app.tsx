@@ -1,0 +1,75 @@
+/**
+ * The operator's console: sign in with the operator token, then one screen per task, chosen by
+ * the URL's fragment. Every screen talks to the platform API only.
+ */
+import { useEffect, useState } from "preact/hooks";
+import { OperatorApi } from "./api.js";
+import { href, parseRoute, type Route } from "./route.js";
+import { SignInScreen } from "./screens/sign-in.js";
+import { SupportScreen } from "./screens/support.js";
+import { loadToken, saveToken } from "./storage.js";
+
+const SCREENS: [string, string][] = [["support", "Support"]];
+
+function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const onHash = () => setRoute(parseRoute(location.hash));
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
+  return route;
+}
+
+export function App() {
+  const [api, setApi] = useState<OperatorApi | null>(() => {
+    const token = loadToken();
+    return token ? new OperatorApi(token) : null;
+  });
+  const route = useRoute();
+
+  if (!api)
+    return (
+      <SignInScreen
+        onSignedIn={(signedIn) => {
+          saveToken(signedIn.token);
+          setApi(signedIn);
+        }}
+      />
+    );
+
+  return (
+    <div class="shell">
+      <header class="top">
+        <strong>Fulfill console</strong>
+        <nav>
+          {SCREENS.map(([screen, label]) => (
+            <a key={screen} href={href(screen)} class={route.screen === screen ? "current" : ""}>
+              {label}
+            </a>
+          ))}
+        </nav>
+        <button
+          class="btn"
+          type="button"
+          onClick={() => {
+            saveToken(null);
+            setApi(null);
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <main>
+        <Screen api={api} route={route} />
+      </main>
+    </div>
+  );
+}
+
+function Screen({ api, route }: { api: OperatorApi; route: Route }) {
+  switch (route.screen) {
+    default:
+      return <SupportScreen api={api} logId={route.arg} />;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The operator's console in a real browser (Debian's Chromium driven by playwright-core)
+ * against a real server (issue 17): sign in; support by the log id of a real failed redeem;
+ * every screen shot at 1280 px and 768 px for the notes (NOTES_SHOTS).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabases } from "../../server/test/support/databases.js";
+import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../../server/test/support/server.js";
+import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../../server/test/support/world.js";
+import {
+  browserTestsOff,
+  buildConsole,
+  CONSOLE_DIR,
+  consoleContext,
+  launchBrowser,
+  noteShots,
+  requireChromium,
+  signIn,
+} from "./support.js";
+
+/** 14:02 in Jakarta on 2026-12-01. */
+const T = NOW + 4 * 3600 + 2 * 60;
+const P = "7200000000000001701";
+const used = order({ productId: P, items: [{ status: "WAIT_FULFILL" }] });
+const database = testDatabases()[0] as NonNullable<ReturnType<typeof testDatabases>[0]>;
+
+const suite = browserTestsOff() ? describe.skip : describe;
+
+suite("the operator console in the browser", () => {
+  let t: TestServer;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    requireChromium();
+    await buildConsole();
+    t = await startTestServer(database);
+    const world = baseWorld();
+    world.products = [product(P)];
+    world.orders = [used.order];
+    expect((await t.world(world)).status).toBe(200);
+    await t.clock(T);
+    browser = await launchBrowser(null);
+  });
+
+  afterAll(async () => {
+    expect(pageErrors).toEqual([]);
+    await browser?.close();
+    await t?.close();
+  });
+
+  /** A logged request, once the request log's batch has reached the database. */
+  async function logged(logId: string) {
+    let found = await t.operator("GET", `/platform/logs/${logId}`);
+    for (let i = 0; i < 40 && found.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      found = await t.operator("GET", `/platform/logs/${logId}`);
+    }
+    expect(found.status, found.text).toBe(200);
+    return found.json.data;
+  }
+
+  it("serves /console/ with a strict CSP and no inline script", async () => {
+    const page = await t.request("/console/");
+    expect(page.status).toBe(200);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  });
+
+  it("sign in: a wrong token is refused in words; the right one is kept in session storage, never in the URL", async () => {
+    const { context, page } = await consoleContext(browser, { pageErrors });
+    try {
+      await page.goto(`${t.url}/console/`);
+      await page.fill("#operator-token", "not-the-operator-token-000000000000");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect
+        .poll(() => page.getByTestId("outcome").textContent())
+        .toMatch(/^Refused \(access_token_invalid\): the operator token is not valid\. Log id \w+\.$/);
+      await noteShots(page, "sign-in-refused");
+      await page.fill("#operator-token", OPERATOR_TOKEN);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.locator('[data-screen="support"]').waitFor();
+      expect(page.url()).not.toContain(OPERATOR_TOKEN);
+      expect(await page.evaluate(() => sessionStorage.getItem("console.token"))).toBe(OPERATOR_TOKEN);
+      expect(await page.evaluate(() => localStorage.length)).toBe(0);
+      // A reload keeps the session (same tab); a new tab (context) would not.
+      await page.reload();
+      await page.locator('[data-screen="support"]').waitFor();
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.locator('[data-screen="sign-in"]').waitFor();
+      expect(await page.evaluate(() => sessionStorage.getItem("console.token"))).toBeNull();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("support: the log id of a real failed redeem shows its row, handling, description and cause", async () => {
+    const token = await t.token();
+    const body = {
+      merchant_id: MERCHANT,
+      third_shop_id: SHOP_1,
+      shop_order_id: used.built.shopOrderId,
+      code_list: used.built.codes,
+      locale: "en-US",
+    };
+    expect((await t.redeem(token, body)).status).toBe(200);
+    const again = await t.redeem(token, body);
+    const logId = again.headers.get("x-tt-logid") as string;
+    const entry = await logged(logId);
+    expect(entry.outcome.row).toBe("R18");
+    expect(entry.cause).toBeTruthy();
+
+    const { context, page } = await consoleContext(browser, { pageErrors });
+    try {
+      await signIn(page, t.url, OPERATOR_TOKEN);
+      await page.fill("#log-id", logId);
+      await page.getByRole("button", { name: "Look up" }).click();
+      const view = page.getByTestId("logged-request");
+      await view.waitFor();
+      expect(page.url()).toContain(`#support/${logId}`);
+      expect(await view.getByTestId("row").textContent()).toBe("R18");
+      expect(await view.getByTestId("cause").textContent()).toBe(entry.cause);
+      expect(await view.getByTestId("description").textContent()).toMatch(/\S/);
+      const text = (await view.textContent()) ?? "";
+      expect(text).toContain("redeem_code");
+      expect(text).toContain("-3000102");
+      expect(text).toContain("recheck");
+      await noteShots(page, "support-log");
+      // An unknown log id answers the platform's not_found in words.
+      await page.fill("#log-id", "20260101000000AAAAAAAAAAAAAAAAAAAA");
+      await page.getByRole("button", { name: "Look up" }).click();
+      await expect.poll(() => page.getByTestId("outcome").textContent()).toMatch(/^Refused \(not_found/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("keeps its JavaScript under 200 KB gzipped", () => {
+    const dir = join(CONSOLE_DIR, "dist", "assets");
+    const js = readdirSync(dir).filter((f) => f.endsWith(".js"));
+    const gz = js.reduce((sum, f) => sum + gzipSync(readFileSync(join(dir, f)), { level: 9 }).length, 0);
+    console.log(`console JavaScript: ${js.length} files, ${gz} bytes gzipped`);
+    expect(gz).toBeLessThan(200 * 1024);
+  });
+});
