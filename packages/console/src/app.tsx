@@ -5,11 +5,15 @@
 import { useEffect, useState } from "preact/hooks";
 import { OperatorApi } from "./api.js";
 import { href, parseRoute, type Route } from "./route.js";
+import { DevicesScreen } from "./screens/devices.js";
 import { SignInScreen } from "./screens/sign-in.js";
 import { SupportScreen } from "./screens/support.js";
 import { loadToken, saveToken } from "./storage.js";
 
-const SCREENS: [string, string][] = [["support", "Support"]];
+const SCREENS: [string, string][] = [
+  ["support", "Support"],
+  ["devices", "Devices"],
+];
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -69,6 +73,8 @@ export function App() {
 
 function Screen({ api, route }: { api: OperatorApi; route: Route }) {
   switch (route.screen) {
+    case "devices":
+      return <DevicesScreen api={api} merchantId={route.arg} />;
     default:
       return <SupportScreen api={api} logId={route.arg} />;
   }

@@ -1,6 +1,7 @@
 /**
  * The operator's console in a real browser (Debian's Chromium driven by playwright-core)
  * against a real server (issue 17): sign in; support by the log id of a real failed redeem;
+ * pair a device (code and QR) and redeem with it in the POS, then revoke it;
  * every screen shot at 1280 px and 768 px for the notes (NOTES_SHOTS).
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pairPos, posContext, typeOnKeypad } from "../../pos/test/support.js";
 import { testDatabases } from "../../server/test/support/databases.js";
 import { OPERATOR_TOKEN, startTestServer, type TestServer } from "../../server/test/support/server.js";
 import { baseWorld, MERCHANT, NOW, order, product, SHOP_1 } from "../../server/test/support/world.js";
@@ -26,6 +28,7 @@ import {
 const T = NOW + 4 * 3600 + 2 * 60;
 const P = "7200000000000001701";
 const used = order({ productId: P, items: [{ status: "WAIT_FULFILL" }] });
+const atCounter = order({ productId: P, items: [{ status: "WAIT_FULFILL" }] });
 const database = testDatabases()[0] as NonNullable<ReturnType<typeof testDatabases>[0]>;
 
 const suite = browserTestsOff() ? describe.skip : describe;
@@ -41,7 +44,7 @@ suite("the operator console in the browser", () => {
     t = await startTestServer(database);
     const world = baseWorld();
     world.products = [product(P)];
-    world.orders = [used.order];
+    world.orders = [used.order, atCounter.order];
     expect((await t.world(world)).status).toBe(200);
     await t.clock(T);
     browser = await launchBrowser(null);
@@ -139,6 +142,59 @@ suite("the operator console in the browser", () => {
       await page.getByRole("button", { name: "Look up" }).click();
       await expect.poll(() => page.getByTestId("outcome").textContent()).toMatch(/^Refused \(not_found/);
     } finally {
+      await context.close();
+    }
+  });
+
+  it("devices: pair one for a shop, redeem with it in the POS, revoke it", async () => {
+    const { context, page } = await consoleContext(browser, { pageErrors });
+    const pos = await posContext(browser, { storage: { "pos.mode": "type" }, pageErrors });
+    try {
+      await signIn(page, t.url, OPERATOR_TOKEN, `#devices/${MERCHANT}`);
+      await page.locator('[data-screen="devices"]').waitFor();
+      await page.fill("#device-shop", SHOP_1);
+      await page.fill("#device-name", "Counter 1");
+      await page.getByRole("button", { name: "Pair a device" }).click();
+      const pairing = page.getByTestId("pairing");
+      await pairing.waitFor();
+      expect(await page.getByTestId("outcome").textContent()).toMatch(
+        /^Device \d+ created for shop S-001: pair it within the code's time\. Log id \w+\.$/,
+      );
+      const code = ((await pairing.getByTestId("pairing-code").textContent()) ?? "").trim();
+      expect(code).toMatch(/\S{6,}/);
+      const qr = pairing.getByTestId("pos-qr");
+      expect(await qr.getAttribute("src")).toMatch(/^data:image\/png;base64,/);
+      expect(await qr.getAttribute("alt")).toBe(`QR code of ${t.url}/pos/`);
+      const row = page.locator("[data-device]", { hasText: "Counter 1" });
+      expect(await row.getByTestId("device-status").textContent()).toBe("PENDING");
+      await noteShots(page, "devices-paired");
+
+      // The code on the device: pair, then redeem a code at the counter.
+      await pairPos(pos.page, t.url, code);
+      await typeOnKeypad(pos.page, atCounter.built.codes[0] as string);
+      await pos.page.getByRole("button", { name: "Look up" }).click();
+      await pos.page.locator('[data-screen="preview"]').waitFor();
+      await pos.page.getByTestId("redeem").click();
+      const result = pos.page.locator('[data-screen="result"]');
+      await result.waitFor();
+      expect(await result.getAttribute("data-outcome")).toBe("redeemed");
+
+      await page.reload();
+      await expect.poll(() => row.getByTestId("device-status").textContent()).toBe("PAIRED");
+      await row.getByRole("button", { name: "Revoke" }).click();
+      await expect.poll(() => row.getByTestId("device-status").textContent()).toBe("REVOKED");
+      expect(await page.getByTestId("outcome").textContent()).toMatch(
+        /revoked: its token stops working now\./,
+      );
+      // The POS's token is refused from now on.
+      const token = await pos.page.evaluate(
+        () => JSON.parse(localStorage.getItem("pos.device") ?? "{}").token,
+      );
+      const session = await t.request("/pos/api/session", { headers: { authorization: `Bearer ${token}` } });
+      expect(session.status).toBe(401);
+      await noteShots(page, "devices-revoked");
+    } finally {
+      await pos.context.close();
       await context.close();
     }
   });
