@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { OperatorApi } from "./api.js";
 import { href, parseRoute, type Route } from "./route.js";
 import { DevicesScreen } from "./screens/devices.js";
+import { SandboxScreen } from "./screens/sandbox.js";
 import { SignInScreen } from "./screens/sign-in.js";
 import { SupportScreen } from "./screens/support.js";
 import { loadToken, saveToken } from "./storage.js";
@@ -31,6 +32,12 @@ export function App() {
     return token ? new OperatorApi(token) : null;
   });
   const route = useRoute();
+  const [sandbox, setSandbox] = useState(false);
+  // The sandbox's routes exist only when the server runs with it: its screen shows only then.
+  useEffect(() => {
+    setSandbox(false);
+    api?.get("/sandbox/faults").then((answer) => setSandbox(answer.ok));
+  }, [api]);
 
   if (!api)
     return (
@@ -47,11 +54,13 @@ export function App() {
       <header class="top">
         <strong>Fulfill console</strong>
         <nav>
-          {SCREENS.map(([screen, label]) => (
-            <a key={screen} href={href(screen)} class={route.screen === screen ? "current" : ""}>
-              {label}
-            </a>
-          ))}
+          {[...SCREENS, ...(sandbox ? ([["sandbox", "Sandbox"]] as [string, string][]) : [])].map(
+            ([screen, label]) => (
+              <a key={screen} href={href(screen)} class={route.screen === screen ? "current" : ""}>
+                {label}
+              </a>
+            ),
+          )}
         </nav>
         <button
           class="btn"
@@ -65,14 +74,17 @@ export function App() {
         </button>
       </header>
       <main>
-        <Screen api={api} route={route} />
+        <Screen api={api} route={route} sandbox={sandbox} />
       </main>
     </div>
   );
 }
 
-function Screen({ api, route }: { api: OperatorApi; route: Route }) {
+function Screen({ api, route, sandbox }: { api: OperatorApi; route: Route; sandbox: boolean }) {
   switch (route.screen) {
+    case "sandbox":
+      if (sandbox) return <SandboxScreen api={api} />;
+      return <p class="muted">This server runs without the sandbox.</p>;
     case "devices":
       return <DevicesScreen api={api} merchantId={route.arg} />;
     default:

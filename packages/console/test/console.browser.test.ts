@@ -1,7 +1,9 @@
 /**
  * The operator's console in a real browser (Debian's Chromium driven by playwright-core)
  * against a real server (issue 17): sign in; support by the log id of a real failed redeem;
- * pair a device (code and QR) and redeem with it in the POS, then revoke it;
+ * pair a device (code and QR) and redeem with it in the POS, then revoke it; the sandbox: arm a
+ * fault and see the next lookup fail with its row, clear it, set and release the clock, load a
+ * world from a file;
  * every screen shot at 1280 px and 768 px for the notes (NOTES_SHOTS).
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -195,6 +197,72 @@ suite("the operator console in the browser", () => {
       await noteShots(page, "devices-revoked");
     } finally {
       await pos.context.close();
+      await context.close();
+    }
+  });
+
+  it("sandbox: arm a fault and the next lookup fails with its row; clear; clock set and release; world from a file", async () => {
+    const { context, page } = await consoleContext(browser, { pageErrors });
+    try {
+      await signIn(page, t.url, OPERATOR_TOKEN);
+      await page.getByRole("link", { name: "Sandbox" }).click();
+      const screen = page.locator('[data-screen="sandbox"]');
+      await screen.waitFor();
+      await expect.poll(() => page.locator("#fault-point option").count()).toBeGreaterThan(5);
+      await page.selectOption("#fault-point", "query.product");
+      await page.fill("#fault-times", "1");
+      await page.getByRole("button", { name: "Arm" }).click();
+      await expect
+        .poll(() => page.getByTestId("outcome").textContent())
+        .toMatch(/^Fault query\.product armed for the next 1 call\(s\)\. Log id \w+\.$/);
+      expect(await page.getByTestId("armed").textContent()).toBe("query.product: 1 left");
+      await noteShots(page, "sandbox-armed");
+      const lookup = {
+        merchant_id: MERCHANT,
+        third_shop_id: SHOP_1,
+        code_list: atCounter.built.codes,
+        locale: "en-US",
+      };
+      const token = await t.token();
+      const failed = await t.query(token, lookup);
+      expect(failed.json.error).toMatchObject({ code: "-9990202", message: "FulfillGetProductFailed" });
+      // Armed for one call: the next lookup passes; Clear all empties the list.
+      expect((await t.query(token, lookup)).json.error.code).toBe("0");
+      await page.getByRole("button", { name: "Arm" }).click();
+      await expect.poll(() => page.getByTestId("armed").textContent()).toBe("query.product: 1 left");
+      await page.getByRole("button", { name: "Clear all" }).click();
+      await expect.poll(() => page.getByTestId("armed").textContent()).toBe("None.");
+      expect((await t.query(token, lookup)).json.error.code).toBe("0");
+
+      await page.fill("#clock-at", "2026-12-24T09:30:00");
+      await page.getByRole("button", { name: "Set clock" }).click();
+      await expect
+        .poll(() => page.getByTestId("outcome").textContent())
+        .toMatch(/^Business clock frozen at 2026-12-24 09:30:00 UTC\./);
+      await page.getByRole("button", { name: "Release clock" }).click();
+      await expect.poll(() => page.getByTestId("outcome").textContent()).toMatch(/^Business clock released/);
+      await t.clock(T);
+
+      const world = baseWorld();
+      world.products = [product(P)];
+      await page.setInputFiles("#world-file", {
+        name: "world.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify(world)),
+      });
+      await expect
+        .poll(() => page.getByTestId("outcome").textContent())
+        .toMatch(/^World world\.json loaded: /);
+      await page.setInputFiles("#world-file", {
+        name: "broken.json",
+        mimeType: "application/json",
+        buffer: Buffer.from("{not json"),
+      });
+      await expect
+        .poll(() => page.getByTestId("outcome").textContent())
+        .toBe("broken.json is not JSON: nothing was sent.");
+      await noteShots(page, "sandbox");
+    } finally {
       await context.close();
     }
   });
