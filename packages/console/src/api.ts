@@ -39,6 +39,31 @@ export class OperatorApi {
   get<T>(path: string) {
     return this.call<T>("GET", path);
   }
+
+  /**
+   * A picture the platform draws (the customer's QR as PNG), as an object URL for an <img>;
+   * an error answer (JSON) is read as any other.
+   */
+  async picture(path: string): Promise<Answer<string>> {
+    let response: Response;
+    try {
+      response = await globalThis.fetch(this.base + path, {
+        headers: { authorization: `Bearer ${this.token}` },
+        cache: "no-store",
+        credentials: "omit",
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch {
+      return this.call<string>("GET", path);
+    }
+    if (response.ok && response.headers.get("content-type")?.startsWith("image/"))
+      return {
+        ok: true,
+        data: URL.createObjectURL(await response.blob()),
+        logId: response.headers.get("x-tt-logid"),
+      };
+    return this.call<string>("GET", path);
+  }
 }
 
 /** A path segment or query value, escaped. */

@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { OperatorApi } from "./api.js";
 import { href, parseRoute, type Route } from "./route.js";
 import { DevicesScreen } from "./screens/devices.js";
+import { OrderScreen } from "./screens/order.js";
 import { SandboxScreen } from "./screens/sandbox.js";
 import { SignInScreen } from "./screens/sign-in.js";
 import { SupportScreen } from "./screens/support.js";
@@ -13,6 +14,7 @@ import { loadToken, saveToken } from "./storage.js";
 
 const SCREENS: [string, string][] = [
   ["support", "Support"],
+  ["orders", "Orders"],
   ["devices", "Devices"],
 ];
 
@@ -85,6 +87,8 @@ function Screen({ api, route, sandbox }: { api: OperatorApi; route: Route; sandb
     case "sandbox":
       if (sandbox) return <SandboxScreen api={api} />;
       return <p class="muted">This server runs without the sandbox.</p>;
+    case "orders":
+      return <OrderScreen api={api} shopOrderId={route.arg} />;
     case "devices":
       return <DevicesScreen api={api} merchantId={route.arg} />;
     default:

@@ -3,7 +3,7 @@
  * against a real server (issue 17): sign in; support by the log id of a real failed redeem;
  * pair a device (code and QR) and redeem with it in the POS, then revoke it; the sandbox: arm a
  * fault and see the next lookup fail with its row, clear it, set and release the clock, load a
- * world from a file;
+ * world from a file; an order's items with their three records and the customer's QR drawn;
  * every screen shot at 1280 px and 768 px for the notes (NOTES_SHOTS).
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -262,6 +262,41 @@ suite("the operator console in the browser", () => {
         .poll(() => page.getByTestId("outcome").textContent())
         .toBe("broken.json is not JSON: nothing was sent.");
       await noteShots(page, "sandbox");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("orders: the redeemed order's items with their three records side by side, events, and the customer's QR as an image", async () => {
+    const api = await t.operator("GET", `/platform/orders/${used.built.shopOrderId}`);
+    expect(api.status, api.text).toBe(200);
+    const item = api.json.data.items[0];
+    expect(item.redeem_id).toBeTruthy();
+    const { context, page } = await consoleContext(browser, { pageErrors });
+    try {
+      await signIn(page, t.url, OPERATOR_TOKEN, `#orders/${used.built.shopOrderId}`);
+      const row = page.locator(`[data-item="${item.item_order_id}"]`);
+      await row.waitFor();
+      const cells = await row.locator("td").allTextContents();
+      expect(cells).toEqual([
+        item.item_order_id,
+        item.code,
+        item.voucher_status,
+        item.execution_status,
+        item.sub_fulfillment_status,
+        String(item.redemption_status),
+        item.redeem_id,
+      ]);
+      await expect.poll(() => page.getByTestId("events").locator("tbody tr").count()).toBeGreaterThan(0);
+      await page.getByRole("button", { name: "Issue the customer's QR" }).click();
+      const qr = page.getByTestId("order-qr");
+      await qr.waitFor();
+      expect(await qr.getAttribute("src")).toMatch(/^blob:/);
+      await expect.poll(() => qr.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(320);
+      expect(await page.getByTestId("outcome").textContent()).toMatch(
+        /^The customer's QR, as their app would show it now\. Log id \w+\.$/,
+      );
+      await noteShots(page, "order");
     } finally {
       await context.close();
     }
