@@ -5,6 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { OperatorApi } from "./api.js";
 import { href, parseRoute, type Route } from "./route.js";
+import { AfterSalesScreen } from "./screens/after-sales.js";
 import { DevicesScreen } from "./screens/devices.js";
 import { OrderScreen } from "./screens/order.js";
 import { SandboxScreen } from "./screens/sandbox.js";
@@ -15,6 +16,7 @@ import { loadToken, saveToken } from "./storage.js";
 const SCREENS: [string, string][] = [
   ["support", "Support"],
   ["orders", "Orders"],
+  ["after-sales", "After-sales"],
   ["devices", "Devices"],
 ];
 
@@ -89,6 +91,8 @@ function Screen({ api, route, sandbox }: { api: OperatorApi; route: Route; sandb
       return <p class="muted">This server runs without the sandbox.</p>;
     case "orders":
       return <OrderScreen api={api} shopOrderId={route.arg} />;
+    case "after-sales":
+      return <AfterSalesScreen api={api} />;
     case "devices":
       return <DevicesScreen api={api} merchantId={route.arg} />;
     default:

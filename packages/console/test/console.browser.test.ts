@@ -3,7 +3,8 @@
  * against a real server (issue 17): sign in; support by the log id of a real failed redeem;
  * pair a device (code and QR) and redeem with it in the POS, then revoke it; the sandbox: arm a
  * fault and see the next lookup fail with its row, clear it, set and release the clock, load a
- * world from a file; an order's items with their three records and the customer's QR drawn;
+ * world from a file; a refund requested, approved (the code at 501 in a lookup) and another
+ * closed, the expired-refund run; an order's items with their three records and the customer's QR drawn;
  * every screen shot at 1280 px and 768 px for the notes (NOTES_SHOTS).
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -31,6 +32,7 @@ const T = NOW + 4 * 3600 + 2 * 60;
 const P = "7200000000000001701";
 const used = order({ productId: P, items: [{ status: "WAIT_FULFILL" }] });
 const atCounter = order({ productId: P, items: [{ status: "WAIT_FULFILL" }] });
+const refunded = order({ productId: P, items: [{ status: "WAIT_FULFILL" }, { status: "WAIT_FULFILL" }] });
 const database = testDatabases()[0] as NonNullable<ReturnType<typeof testDatabases>[0]>;
 
 const suite = browserTestsOff() ? describe.skip : describe;
@@ -46,7 +48,7 @@ suite("the operator console in the browser", () => {
     t = await startTestServer(database);
     const world = baseWorld();
     world.products = [product(P)];
-    world.orders = [used.order, atCounter.order];
+    world.orders = [used.order, atCounter.order, refunded.order];
     expect((await t.world(world)).status).toBe(200);
     await t.clock(T);
     browser = await launchBrowser(null);
@@ -297,6 +299,65 @@ suite("the operator console in the browser", () => {
         /^The customer's QR, as their app would show it now\. Log id \w+\.$/,
       );
       await noteShots(page, "order");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("after-sales: approve a refund and the code is at 501 in a lookup; close another; the expired-refund run", async () => {
+    const { context, page } = await consoleContext(browser, { pageErrors });
+    try {
+      await signIn(page, t.url, OPERATOR_TOKEN, "#after-sales");
+      await page.locator('[data-screen="after-sales"]').waitFor();
+      const [first, second] = refunded.built.itemIds as [string, string];
+      await page.fill("#as-merchant", MERCHANT);
+      await page.fill("#as-order", refunded.built.shopOrderId);
+      await page.fill("#as-items", first);
+      await page.getByRole("button", { name: "Request refund" }).click();
+      await expect
+        .poll(() => page.getByTestId("outcome").textContent())
+        .toMatch(/^Refund requested: after-sale \d+ is /);
+      await page.fill("#as-items", second);
+      await page.getByRole("button", { name: "Request refund" }).click();
+      await expect.poll(() => page.locator("[data-after-sale]").count()).toBe(2);
+      const [closing, approving] = [
+        page.locator("[data-after-sale]").nth(0),
+        page.locator("[data-after-sale]").nth(1),
+      ];
+      await noteShots(page, "after-sales-queue");
+      await closing.getByRole("button", { name: "Close" }).click();
+      await expect
+        .poll(() => page.getByTestId("outcome").textContent())
+        .toMatch(/closed: its items are usable again\. Log id \w+\.$/);
+      await approving.getByRole("button", { name: "Approve" }).click();
+      await expect
+        .poll(() => page.getByTestId("outcome").textContent())
+        .toMatch(/approved: its items are refunded\. Log id \w+\.$/);
+
+      const found = await t.query(await t.token(), {
+        merchant_id: MERCHANT,
+        third_shop_id: SHOP_1,
+        code_list: refunded.built.codes,
+        locale: "en-US",
+      });
+      expect(found.json.error.code, found.text).toBe("0");
+      const status = Object.fromEntries(
+        found.json.data.code_list.map((c: { code: string; redemption_status: number }) => [
+          c.code,
+          c.redemption_status,
+        ]),
+      );
+      expect(status[refunded.built.codes[0] as string]).toBe(501);
+      expect(status[refunded.built.codes[1] as string]).toBe(100);
+      // Approving a refund twice answers the platform's row in words, and changes nothing.
+      await approving.getByRole("button", { name: "Approve" }).click();
+      await expect.poll(() => page.getByTestId("outcome").textContent()).toMatch(/^Refused \(/);
+
+      await page.getByRole("button", { name: "Run expired refunds now" }).click();
+      await expect
+        .poll(() => page.getByTestId("outcome").textContent())
+        .toMatch(/^Expired-refund run: \d+ after-sale\(s\) made\. Log id \w+\.$/);
+      await noteShots(page, "after-sales");
     } finally {
       await context.close();
     }
