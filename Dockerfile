@@ -9,9 +9,11 @@ COPY packages/server/package.json packages/server/
 COPY packages/sdk/package.json packages/sdk/
 COPY packages/cli/package.json packages/cli/
 COPY packages/pos/package.json packages/pos/
+COPY packages/console/package.json packages/console/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @fulfill/server
 COPY packages/server/dist packages/server/dist
 COPY packages/pos/dist packages/pos/dist
+COPY packages/console/dist packages/console/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080

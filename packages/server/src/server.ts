@@ -15,6 +15,7 @@ import { QrCodec } from "./gateway/qr-codec.js";
 import { RequestLogWriter } from "./gateway/request-log-writer.js";
 import { saasEndpoints } from "./gateway/saas-endpoints.js";
 import { buildApp } from "./http/app.js";
+import { installConsole } from "./http/console.js";
 import type { HttpContext } from "./http/context.js";
 import { installDevices } from "./http/devices.js";
 import { installEventDelivery } from "./http/events.js";
@@ -306,6 +307,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       ...(opts.logStream ? { logStream: opts.logStream } : {}),
     });
     await installDevices(app, context);
+    await installConsole(app);
     installProbes(app, {
       databaseAnswers: system.databaseAnswers,
       migrationsApplied: system.stats.migrationsApplied,

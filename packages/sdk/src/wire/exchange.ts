@@ -31,7 +31,8 @@ export type Exchange = JsonAnswer | NoAnswer;
 
 export interface ExchangeInit {
   readonly url: string;
-  readonly method?: "GET" | "POST" | "DELETE";
+  /** PUT: the operator console edits grants (the platform API's PUT routes). */
+  readonly method?: "GET" | "POST" | "PUT" | "DELETE";
   readonly headers: Record<string, string>;
   readonly body?: string;
   readonly signal?: AbortSignal | undefined;

@@ -36,7 +36,13 @@ function cruise(paths: string[]): Violation[] {
 describe("the dependency rule", () => {
   it("holds in packages/*/src", () => {
     expect(
-      cruise(["packages/server/src", "packages/pos/src", "packages/sdk/src", "packages/cli/src"]),
+      cruise([
+        "packages/server/src",
+        "packages/pos/src",
+        "packages/console/src",
+        "packages/sdk/src",
+        "packages/cli/src",
+      ]),
     ).toEqual([]);
   });
 
@@ -48,6 +54,11 @@ describe("the dependency rule", () => {
       to: v.to.replace(/^packages\/sdk\/.*|^@fulfill\/sdk$/, "@fulfill/sdk"),
     }));
     expect(found).toEqual([
+      {
+        rule: "clients-use-only-the-sdk-wire",
+        from: `${FIXTURE}/packages/console/src/app.ts`,
+        to: "@fulfill/sdk",
+      },
       {
         rule: "clients-use-only-the-sdk-wire",
         from: `${FIXTURE}/packages/pos/src/app.ts`,

@@ -184,6 +184,9 @@ for (const database of testDatabases()) {
       "GET /pos": publicRow("/pos", [200, 503]),
       "GET /pos/*": publicRow("/pos/", [200, 503]),
       "GET /favicon.ico": publicRow("/favicon.ico", [200]),
+      // The console's files are public like the POS's; everything it shows comes from operator routes.
+      "GET /console": publicRow("/console", [200, 503]),
+      "GET /console/*": publicRow("/console/", [200, 503]),
       [`POST ${TOKEN}`]: {
         kind: "credentials",
         cells: [

@@ -1,0 +1,179 @@
+/**
+ * After-sales: a customer's refund request for items of an order, then approve (all three
+ * records refunded) or close (the items usable again); by id for a request made elsewhere; and
+ * the expired-refund run. The platform API has no list of open requests yet, so the queue here
+ * is the requests this screen made or opened by id.
+ */
+import { useState } from "preact/hooks";
+import type { OperatorApi } from "../api.js";
+import { seg } from "../api.js";
+import { href } from "../route.js";
+import { when } from "../words.js";
+import { Outcome, type Said, Section, said } from "./parts.js";
+
+interface AfterSale {
+  after_sale_order_id: string;
+  shop_order_id: string;
+  item_order_ids: string[];
+  status: string;
+  create_time: number;
+  update_time: number;
+  merchant_id?: string;
+}
+
+const value = (e: Event) => (e.target as HTMLInputElement).value;
+
+export function AfterSalesScreen({ api }: { api: OperatorApi }) {
+  const [merchant, setMerchant] = useState("");
+  const [orderId, setOrderId] = useState("");
+  const [items, setItems] = useState("");
+  const [byId, setById] = useState("");
+  const [queue, setQueue] = useState<AfterSale[]>([]);
+  const [outcome, setOutcome] = useState<Said | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const keep = (a: AfterSale) =>
+    setQueue((q) => [a, ...q.filter((x) => x.after_sale_order_id !== a.after_sale_order_id)]);
+
+  async function request(e: Event) {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    const ids = items
+      .split(/[\s,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const answer = await api.call<AfterSale>("POST", "/platform/after-sales", {
+      merchant_id: merchant.trim(),
+      shop_order_id: orderId.trim(),
+      item_order_ids: ids,
+    });
+    setBusy(false);
+    setOutcome(said(answer, (a) => `Refund requested: after-sale ${a.after_sale_order_id} is ${a.status}.`));
+    if (answer.ok) keep({ ...answer.data, merchant_id: merchant.trim() });
+  }
+
+  async function settle(id: string, merchantId: string, verb: "approve" | "close") {
+    if (busy) return;
+    setBusy(true);
+    const answer = await api.call<AfterSale>("POST", `/platform/after-sales/${seg(id)}/${verb}`, {
+      merchant_id: merchantId,
+    });
+    setBusy(false);
+    setOutcome(
+      said(answer, (a) =>
+        verb === "approve"
+          ? `Refund ${a.after_sale_order_id} approved: its items are refunded.`
+          : `After-sale ${a.after_sale_order_id} closed: its items are usable again.`,
+      ),
+    );
+    if (answer.ok) keep({ ...answer.data, merchant_id: merchantId });
+  }
+
+  async function runExpired() {
+    if (busy) return;
+    setBusy(true);
+    const answer = await api.call<{ refunded: { after_sale_order_id: string }[] }>(
+      "POST",
+      "/platform/expired-refunds/run",
+    );
+    setBusy(false);
+    setOutcome(said(answer, (d) => `Expired-refund run: ${d.refunded.length} after-sale(s) made.`));
+  }
+
+  return (
+    <div data-screen="after-sales">
+      <Section title="Request a refund">
+        <form class="inline" onSubmit={request}>
+          <label for="as-merchant">Merchant</label>
+          <input id="as-merchant" value={merchant} onInput={(e) => setMerchant(value(e))} />
+          <label for="as-order">Shop order</label>
+          <input id="as-order" value={orderId} onInput={(e) => setOrderId(value(e))} />
+          <label for="as-items">Items</label>
+          <input id="as-items" value={items} placeholder="item ids" onInput={(e) => setItems(value(e))} />
+          <button class="btn primary" type="submit" disabled={busy || !merchant.trim() || !orderId.trim()}>
+            Request refund
+          </button>
+        </form>
+        <form
+          class="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            settle(byId.trim(), merchant.trim(), "approve");
+          }}
+        >
+          <label for="as-id">After-sale id</label>
+          <input id="as-id" value={byId} onInput={(e) => setById(value(e))} />
+          <button class="btn" type="submit" disabled={busy || !byId.trim() || !merchant.trim()}>
+            Approve by id
+          </button>
+          <button
+            class="btn"
+            type="button"
+            disabled={busy || !byId.trim() || !merchant.trim()}
+            onClick={() => settle(byId.trim(), merchant.trim(), "close")}
+          >
+            Close by id
+          </button>
+        </form>
+        <p>
+          <button class="btn" type="button" disabled={busy} onClick={runExpired}>
+            Run expired refunds now
+          </button>
+        </p>
+        <Outcome said={outcome} />
+      </Section>
+      <Section title="Queue">
+        {queue.length === 0 ? (
+          <p class="muted">No request yet in this session.</p>
+        ) : (
+          <div class="table-wrap">
+            <table data-testid="after-sales">
+              <thead>
+                <tr>
+                  <th>After-sale</th>
+                  <th>Order</th>
+                  <th>Items</th>
+                  <th>Status</th>
+                  <th>Updated</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {queue.map((a) => (
+                  <tr key={a.after_sale_order_id} data-after-sale={a.after_sale_order_id}>
+                    <td>{a.after_sale_order_id}</td>
+                    <td>
+                      <a href={href("orders", a.shop_order_id)}>{a.shop_order_id}</a>
+                    </td>
+                    <td>{a.item_order_ids.join(", ")}</td>
+                    <td data-testid="after-sale-status">{a.status}</td>
+                    <td>{when(a.update_time)}</td>
+                    <td class="row-actions">
+                      <button
+                        class="btn primary"
+                        type="button"
+                        disabled={busy}
+                        onClick={() => settle(a.after_sale_order_id, a.merchant_id ?? "", "approve")}
+                      >
+                        Approve
+                      </button>
+                      <button
+                        class="btn"
+                        type="button"
+                        disabled={busy}
+                        onClick={() => settle(a.after_sale_order_id, a.merchant_id ?? "", "close")}
+                      >
+                        Close
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
+    </div>
+  );
+}
