@@ -105,6 +105,8 @@ export async function startPatroniCluster(ports: { from: number; to: number }): 
     return [];
   }
   const index = (name: string) => Number(name.slice(1));
+  const postmasterPid = (n: number) =>
+    Number(readFileSync(join(dir, `m${n}`, "data", "postmaster.pid"), "utf8").split("\n")[0]);
   return {
     url,
     dir,
@@ -129,11 +131,19 @@ export async function startPatroniCluster(ports: { from: number; to: number }): 
       }
       throw new Error(`cluster not ready after ${timeoutMs} ms: ${JSON.stringify(last)}`);
     },
-    async killPostmaster(n) {
-      await script(["kill-postmaster", dir, String(n)]);
+    // The kills are sent from here, not through the script, so that the moment they return is
+    // the moment of the kill (a script's start-up would let writes to the old leader pass first).
+    killPostmaster(n) {
+      process.kill(postmasterPid(n), "SIGKILL");
+      return Promise.resolve();
     },
-    async killMember(n) {
-      await script(["kill-member", dir, String(n)]);
+    killMember(n) {
+      const patroni = Number(readFileSync(join(dir, `m${n}.pid`), "utf8").trim());
+      const postmaster = postmasterPid(n);
+      process.kill(patroni, "SIGKILL");
+      process.kill(postmaster, "SIGKILL");
+      rmSync(join(dir, `m${n}.pid`));
+      return Promise.resolve();
     },
     async startMember(n) {
       await script(["start-member", dir, String(n)]);

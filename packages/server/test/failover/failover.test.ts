@@ -26,6 +26,7 @@ describe.runIf(process.env.DATABASE_URL)("failover (short)", () => {
     expect(result.failover_log.map((f) => f.kind)).toEqual(["postmaster", "member"]);
     expect(result.acknowledged_lost).toBe(0);
     expect(result.double_redeems).toBe(0);
+    expect(result.server_exits).toEqual([]);
     expect(result.details.map((d) => `${d.property}: ${d.detail}`)).toEqual([]);
     expect(result.write_gap_ms.every((g) => g !== null)).toBe(true);
     expect(result.write_gap_member_max_ms).toBeLessThanOrEqual(result.patroni_ttl_ms + 10_000);

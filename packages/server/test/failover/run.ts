@@ -60,6 +60,8 @@ export interface FailoverResult {
   write_gap_member_max_ms: number | null;
   patroni_ttl_ms: number;
   failover_log: FailoverRecord[];
+  /** Server processes that exited during the run (none should). */
+  server_exits: { server: number; stderr: string }[];
   answers_by_row: Record<string, number>;
   events: number;
   webhooks_received: number;
@@ -125,9 +127,14 @@ export async function runFailover(opts: FailoverOptions): Promise<FailoverResult
   });
   const history: Entry[] = [];
   const records: FailoverRecord[] = [];
+  const exits: { server: number; stderr: string }[] = [];
   let stopping = false;
   try {
-    for (let i = 0; i < opts.servers; i++) servers.push(await spawnServer(env));
+    // A server's last stderr lines, kept for the report of one that exits during the run.
+    const stderr = new Map<number, string>();
+    const spawn = (i: number, existing?: ServerProcess) =>
+      spawnServer(env, existing, (c) => stderr.set(i, ((stderr.get(i) ?? "") + c.toString()).slice(-2000)));
+    for (let i = 0; i < opts.servers; i++) servers.push(await spawn(i));
     log(`failover: cluster ${cluster.url}, servers on ${servers.map((s) => s.port).join(", ")}`);
     const { world, orders } = tortureWorld({ orders: opts.orders, codesPerOrder: 3, hook: receiver.hook });
     const token = await loadWorld((servers[0] as ServerProcess).url, OPERATOR, world);
@@ -164,7 +171,9 @@ export async function runFailover(opts: FailoverOptions): Promise<FailoverResult
         new_leader: leader === null ? null : `m${leader}`,
         write_gap_ms: gap,
       });
-      log(`failover ${n + 1}: ${kind} of m${victim}, writes back after ${gap} ms, leader m${leader}`);
+      log(
+        `failover ${n + 1}: ${kind} of m${victim}, writes back after ${gap} ms, leader m${leader}, servers up ${servers.filter((s) => s.alive).length}`,
+      );
       if (gap === null) break;
       if (kind === "member") await cluster.startMember(victim);
     }
@@ -172,7 +181,13 @@ export async function runFailover(opts: FailoverOptions): Promise<FailoverResult
     stopping = true;
     await clients;
 
-    // Settle: servers up, the relay delivering every event.
+    // Settle: servers up (one that exited is reported and started again, as an orchestrator
+    // would), the relay delivering every event.
+    for (const [i, s] of servers.entries()) {
+      if (s.alive) continue;
+      exits.push({ server: i, stderr: stderr.get(i) ?? "" });
+      await spawn(i, s);
+    }
     for (const s of servers) await waitHealthy(s.url, 60_000);
     const until = Date.now() + 60_000;
     while (Date.now() < until && receiver.received.size < (await eventCount(db))) await sleep(500);
@@ -192,6 +207,7 @@ export async function runFailover(opts: FailoverOptions): Promise<FailoverResult
       write_gap_member_max_ms: gaps("member").length > 0 ? Math.max(...gaps("member")) : null,
       patroni_ttl_ms: patroniTtlSeconds() * 1000,
       failover_log: records,
+      server_exits: exits,
       answers_by_row: answersByRow(history),
       events: await eventCount(db),
       webhooks_received: receiver.received.size,
@@ -229,6 +245,7 @@ async function main() {
   process.stdout.write(`${JSON.stringify({ ...result, details: undefined }, null, 2)}\nwritten to ${file}\n`);
   const ok =
     result.violations === 0 &&
+    result.server_exits.length === 0 &&
     result.write_gap_ms.every((g) => g !== null) &&
     (result.write_gap_postmaster_median_ms ?? 0) <= 10_000 &&
     (result.write_gap_member_max_ms ?? 0) <= result.patroni_ttl_ms + 10_000;
