@@ -29,13 +29,14 @@ export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void
 export async function spawnServer(
   env: Record<string, string>,
   existing?: ServerProcess,
+  onStderr?: (chunk: Buffer) => void,
 ): Promise<ServerProcess> {
   const port = existing?.port ?? (await freePort());
   const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--sandbox", "--port", String(port)], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "ignore", "pipe"],
   });
-  child.stderr?.on("data", () => undefined);
+  child.stderr?.on("data", onStderr ?? (() => undefined));
   const proc: ServerProcess = existing ?? {
     port,
     url: `http://127.0.0.1:${port}`,

@@ -6,18 +6,25 @@
  *
  *   npm run torture -- --minutes 10        (the full run; writes test/torture/results/<date>.json)
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { DB } from "../../src/store/schema.js";
 import { type PrivateCluster, startPrivateCluster } from "../support/private-postgres.js";
 import { check, type Violation } from "./checker.js";
-import type { Answer, Entry, Op } from "./history.js";
+import type { Entry } from "./history.js";
 import { killHard, type ServerProcess, spawnServer, waitHealthy } from "./processes.js";
+import {
+  answersByRow,
+  eventCount,
+  loadWorld,
+  pick,
+  runClients,
+  startReceiver,
+  tortureWorld,
+} from "./workload.js";
 
 export interface TortureOptions {
   readonly seconds: number;
@@ -45,9 +52,6 @@ export interface TortureResult {
 }
 
 const OPERATOR = `op_${randomBytes(12).toString("hex")}`;
-const MERCHANT = "7000000000000000001";
-const SHOPS = ["S-001", "S-002"];
-const PRODUCT = "7200000000000000001";
 const FAULTS = [
   "redeem.voucher_read",
   "redeem.exec_order_read",
@@ -59,8 +63,6 @@ const FAULTS = [
   "query.certificate",
   "query.sub_order",
 ];
-
-const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
 
 export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -79,22 +81,8 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
       synchronous_commit: true,
     },
   });
-  const received = new Set<string>();
-  const receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => {
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { event_id?: string };
-        if (body.event_id) received.add(String(body.event_id));
-      } catch {
-        // not ours
-      }
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const receiver = await startReceiver();
+  const { hook, received } = receiver;
   const env = {
     DATABASE_URL: cluster.url,
     FULFILL_OPERATOR_TOKEN: OPERATOR,
@@ -122,224 +110,14 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
       `torture: ${servers.length} servers on ${servers.map((s) => s.port).join(", ")}, PostgreSQL on ${cluster.port}`,
     );
 
-    // The world: one merchant, two shops, one product, orders of several codes each.
-    const orders = Array.from({ length: opts.orders }, (_, i) => ({
-      shop_order_id: String(5800000000000000000n + BigInt(i + 1)),
-      product_id: PRODUCT,
-      user_id: "6900000000000000001",
-      items: Array.from({ length: opts.codesPerOrder }, (_, j) => ({
-        item_order_id: String(5810000000000000000n + BigInt(i * 100 + j + 1)),
-        code: String(100000000000 + i * 100 + j),
-        status: "WAIT_FULFILL",
-      })),
-    }));
-    const now = Math.floor(Date.now() / 1000);
-    const world = {
-      apps: [{ client_key: "ck_t", client_secret: "cs_t", name: "Torture", webhook_url: hook }],
-      merchants: [
-        {
-          merchant_id: MERCHANT,
-          name: "Torture",
-          country: "ID",
-          timezone: "Asia/Jakarta",
-          shops: SHOPS.map((s, i) => ({
-            shop_id: String(7100000000000000001n + BigInt(i)),
-            third_shop_id: s,
-            name: s,
-          })),
-          grants: [
-            {
-              client_key: "ck_t",
-              scopes: ["localservice.fulfill.query", "localservice.fulfill.redeem"],
-              third_shop_ids: [],
-            },
-          ],
-        },
-      ],
-      products: [
-        {
-          product_id: PRODUCT,
-          third_product_id: "P-1",
-          merchant_id: MERCHANT,
-          name: "Set",
-          image_url: "https://img.example/p.jpg",
-          crossed_amount: "100",
-          sale_amount: "90",
-          currency: "IDR",
-          refund_rule_desc: "any",
-          valid_from: now - 86400,
-          valid_to: now + 30 * 86400,
-          usable_weekdays: [1, 2, 3, 4, 5, 6, 7],
-          holidays_unavailable: false,
-          applicable_third_shop_ids: SHOPS,
-        },
-      ],
-      orders,
-    };
+    const { world, orders } = tortureWorld({ orders: opts.orders, codesPerOrder: opts.codesPerOrder, hook });
     const first = servers[0] as ServerProcess;
-    const loaded = await fetch(`${first.url}/sandbox/world`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${OPERATOR}`, "content-type": "application/json" },
-      body: JSON.stringify(world),
-    });
-    if (loaded.status !== 200) throw new Error(`world: ${loaded.status} ${await loaded.text()}`);
-
-    const tokenFor = async (server: ServerProcess) => {
-      const res = await fetch(`${server.url}/merchant/oauth/token/`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          client_key: "ck_t",
-          client_secret: "cs_t",
-          merchant_id: MERCHANT,
-          grant_type: "access_token",
-        }).toString(),
-      });
-      return ((await res.json()) as { access_token: string }).access_token;
-    };
-    const token = await tokenFor(first);
+    const token = await loadWorld(first.url, OPERATOR, world);
 
     const liveServer = (): [number, ServerProcess] | null => {
       const live = servers.map((s, i) => [i, s] as [number, ServerProcess]).filter(([, s]) => s.alive);
       return live.length > 0 ? pick(live) : null;
     };
-
-    async function call(
-      client: number,
-      op: Op,
-      path: string,
-      body: Record<string, unknown>,
-      auth: string,
-      key: string | null = null,
-    ): Promise<Entry> {
-      const target = liveServer();
-      const entry: Entry = {
-        client,
-        op,
-        server: target?.[0] ?? -1,
-        request: body,
-        idempotencyKey: key,
-        start: Date.now(),
-        end: 0,
-        answer: null,
-      };
-      history.push(entry);
-      if (!target) {
-        entry.end = Date.now();
-        await new Promise((r) => setTimeout(r, 50));
-        return entry;
-      }
-      try {
-        const res = await fetch(target[1].url + path, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${auth}`,
-            "content-type": "application/json",
-            ...(key ? { "idempotency-key": key } : {}),
-          },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(5000),
-        });
-        const json = (await res.json()) as {
-          data?: Record<string, unknown>;
-          error?: { code?: string; message?: string; handling?: string };
-        };
-        entry.answer = {
-          status: res.status,
-          code: json.error?.code ?? null,
-          message: json.error?.message ?? null,
-          handling: json.error?.handling ?? null,
-          data: json.data ?? null,
-        } satisfies Answer;
-      } catch {
-        entry.answer = null;
-      }
-      entry.end = Date.now();
-      return entry;
-    }
-
-    const redeemed: { redeemId: string; shop: string }[] = [];
-    const pendingAfterSales: string[] = [];
-    async function client(id: number) {
-      while (!stopping) {
-        const order = pick(orders);
-        const shop = pick(SHOPS);
-        const roll = Math.random();
-        if (roll < 0.3) {
-          await call(
-            id,
-            "lookup",
-            "/v2/localservice/saas/fulfill/get_code_item_list/",
-            { merchant_id: MERCHANT, third_shop_id: shop, code_list: [pick(order.items).code] },
-            token,
-          );
-        } else if (roll < 0.7) {
-          const codes = order.items.filter(() => Math.random() < 0.5).map((i) => i.code);
-          if (codes.length === 0) codes.push(pick(order.items).code);
-          const key = Math.random() < 0.5 ? randomUUID() : null;
-          const body = {
-            merchant_id: MERCHANT,
-            third_shop_id: shop,
-            shop_order_id: order.shop_order_id,
-            code_list: codes,
-            locale: "en-US",
-          };
-          for (let attempt = 0; attempt < 3 && !stopping; attempt++) {
-            const e = await call(
-              id,
-              "redeem",
-              "/v2/localservice/saas/fulfill/redeem_code/",
-              body,
-              token,
-              key,
-            );
-            if (e.answer?.code === "0") {
-              redeemed.push({ redeemId: String((e.answer.data as { redeem_id: string }).redeem_id), shop });
-              break;
-            }
-            if (e.answer !== null && e.answer.handling === "none") break;
-            if (!key) break; // without a key, a retry is a new attempt: the client rechecks instead
-            await new Promise((r) => setTimeout(r, 100));
-          }
-        } else if (roll < 0.8 && redeemed.length > 0) {
-          const r = pick(redeemed);
-          await call(
-            id,
-            "cancel",
-            "/v2/localservice/saas/fulfill/cancel_redeem/",
-            { merchant_id: MERCHANT, third_shop_id: r.shop, redeem_id: r.redeemId, locale: "en-US" },
-            token,
-          );
-        } else if (roll < 0.9) {
-          const e = await call(
-            id,
-            "refund_request",
-            "/platform/after-sales",
-            {
-              merchant_id: MERCHANT,
-              shop_order_id: order.shop_order_id,
-              item_order_ids: [pick(order.items).item_order_id],
-            },
-            OPERATOR,
-          );
-          const asId = (e.answer?.data as { after_sale_order_id?: string } | null)?.after_sale_order_id;
-          if (asId) pendingAfterSales.push(asId);
-        } else if (pendingAfterSales.length > 0) {
-          const asId = pendingAfterSales.splice(
-            Math.floor(Math.random() * pendingAfterSales.length),
-            1,
-          )[0] as string;
-          const verb = Math.random() < 0.5 ? "approve" : "close";
-          await call(
-            id,
-            verb === "approve" ? "refund_approve" : "refund_close",
-            `/platform/after-sales/${asId}/${verb}`,
-            { merchant_id: MERCHANT },
-            OPERATOR,
-          );
-        }
-      }
-    }
 
     async function injector() {
       let lastKill = Date.now();
@@ -381,7 +159,18 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
       }
     }
 
-    const running = [...Array.from({ length: opts.clients }, (_, i) => client(i)), injector()];
+    const clients = runClients(opts.clients, {
+      history,
+      orders,
+      token,
+      operator: OPERATOR,
+      target: () => {
+        const live = liveServer();
+        return live ? [live[0], live[1].url] : null;
+      },
+      stopping: () => stopping,
+    });
+    const running = [clients, injector()];
     await new Promise((r) => setTimeout(r, opts.seconds * 1000));
     stopping = true;
     await Promise.all(running);
@@ -389,38 +178,19 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
     // Let everything settle: servers up, database up, the relay delivering.
     for (const s of servers) if (!s.alive) await spawnServer(env, s).catch(() => undefined);
     for (const s of servers) await waitHealthy(s.url, 60_000);
-    const eventCount = async () =>
-      Number(
-        (
-          await db
-            .selectFrom("outbox")
-            .select((eb) => eb.fn.countAll().as("n"))
-            .executeTakeFirst()
-        )?.n ?? 0,
-      );
     const until = Date.now() + 60_000;
-    while (Date.now() < until && received.size < (await eventCount()))
+    while (Date.now() < until && received.size < (await eventCount(db)))
       await new Promise((r) => setTimeout(r, 500));
 
     const violations = await check({ db, history, received });
-    const answers: Record<string, number> = {};
-    for (const e of history) {
-      const k =
-        e.answer === null
-          ? "no answer"
-          : e.answer.code === "0"
-            ? `${e.op}: success`
-            : `${e.op}: ${e.answer.status} ${e.answer.message}`;
-      answers[k] = (answers[k] ?? 0) + 1;
-    }
     return {
       operations: history.length,
       kills: counters.kills,
       db_restarts: counters.dbRestarts,
       faults_armed: counters.faults,
       violations: violations.length,
-      answers_by_row: answers,
-      events: await eventCount(),
+      answers_by_row: answersByRow(history),
+      events: await eventCount(db),
       webhooks_received: received.size,
       seconds: Math.round((Date.now() - started) / 1000),
       details: violations.slice(0, 20),
@@ -429,7 +199,7 @@ export async function runTorture(opts: TortureOptions): Promise<TortureResult> {
     stopping = true;
     for (const s of servers) await killHard(s);
     await db.destroy().catch(() => undefined);
-    await new Promise((r) => receiver.close(r));
+    await receiver.close();
     await cluster.destroy();
   }
 }
