@@ -77,8 +77,7 @@ async function openPostgres(url: string, poolSize: number, namedStatements: bool
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     query_timeout: QUERY_TIMEOUT_MS,
   });
-  // A dropped connection must not crash the process: the next query reports it instead.
-  pool.on("error", () => undefined);
+  survivingLostConnections(pool);
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool: discardingTimedOut(pool, namedStatements) }),
   });
@@ -92,7 +91,7 @@ async function openPostgres(url: string, poolSize: number, namedStatements: bool
  */
 async function migratePostgres(url: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  pool.on("error", () => undefined);
+  survivingLostConnections(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
     const recovery = await sql<{ standby: boolean }>`SELECT pg_is_in_recovery() AS standby`.execute(db);
@@ -133,24 +132,29 @@ export function preparedAs(name: string): string {
 }
 
 /**
+ * A dropped connection must not crash the process: the next query on it reports the loss. pg's
+ * pool listens for a client's "error" only while the client is idle in the pool; one checked out
+ * between two queries (inside a transaction, or not yet handed to its caller) that hears a
+ * "terminating connection" from a dying server emits "error" with nobody listening, which ends
+ * the process (seen in the failover test). So every client listens from its first checkout,
+ * synchronously, before anyone holds it, for its whole life.
+ */
+function survivingLostConnections(pool: pg.Pool): void {
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+  });
+}
+
+/**
  * A client whose query timed out still waits for that query's answer, so every later query
  * on it would queue behind and time out too: such a client fails further queries at once
  * and is discarded (its connection closed, which rolls back its transaction) on release.
  */
-const guarded = new WeakSet<pg.PoolClient>();
-
 function discardingTimedOut(pool: pg.Pool, namedStatements: boolean): PostgresPool {
   return {
     connect: async () => {
       const client = await pool.connect();
-      // pg's pool listens for a lost connection only while the client is idle in the pool. A
-      // client checked out between two queries (inside a transaction) that loses its connection
-      // (a database restart) emits "error" with nobody listening, which would end the process;
-      // here it is ignored: the client's next query fails and the caller maps that failure.
-      if (!guarded.has(client)) {
-        guarded.add(client);
-        client.on("error", () => undefined);
-      }
       let timedOut = false;
       const run = async (text: string, params: ReadonlyArray<unknown>) => {
         if (timedOut) throw new Error("connection abandoned after a query timeout");
