@@ -1,10 +1,10 @@
 /**
  * The result of a redeem: what was redeemed (the product as the heading, the redemption id and
  * time small), or why not, in plain words; when the last answer says the codes can still be
- * redeemed, "Try again" is the primary action. So it is when no answer came at all (the server
- * was never reached, so nothing was redeemed): then "Try again" reads the codes again, and the
- * cashier sees their state before redeeming; "Next customer" would send the customer away with a
- * voucher still valid.
+ * redeemed, "Try again" is the primary action. So it is when no answer came at all: the server
+ * may never have been reached, or a redeem may have committed and lost its reply, so the state is
+ * unknown. "Try again" then only reads the codes again (no second redeem), and the cashier sees
+ * their true state; "Next customer" would send away a customer whose voucher may still be valid.
  */
 import type { Order, Ui } from "../app.js";
 import { isRedeemable, type RedeemOutcome } from "../flow.js";
