@@ -112,7 +112,11 @@ for (const database of databases) {
       const umask = process.umask(0);
       try {
         chmodSync(fresh, 0o777);
-        const server = await startServer({ ...config(), dataDir: fresh }, { logLevel: "silent" });
+        // A fresh folder generates fresh keys: a new deployment, so a database of its own.
+        const server = await startServer(
+          { ...config(), dataDir: fresh, databaseUrl: await database.url() },
+          { logLevel: "silent" },
+        );
         await server.close();
         const readable = [...modes(fresh)].filter(([, e]) => e.mode & 0o077);
         expect(readable.map(([p, e]) => `${p} ${e.mode.toString(8)}`).slice(0, 5)).toEqual([]);
@@ -129,7 +133,10 @@ for (const database of databases) {
       try {
         chmodSync(target, 0o777);
         symlinkSync(target, link);
-        const server = await startServer({ ...config(), dataDir: link }, { logLevel: "silent" });
+        const server = await startServer(
+          { ...config(), dataDir: link, databaseUrl: await database.url() },
+          { logLevel: "silent" },
+        );
         await server.close();
         expect(statSync(link).mode & 0o777).toBe(0o700);
         const readable = [...modes(target)].filter(([, e]) => e.mode & 0o077);
