@@ -103,14 +103,23 @@ async function migratePostgres(url: string): Promise<void> {
 
 /**
  * Whether an error means the database cannot be reached or cannot serve now (refused or lost
- * connection, shutting down, starting up, too many connections, no answer in time), as opposed
- * to a query it refused. Callers answer such errors as transient.
+ * connection, shutting down, starting up, too many connections, no answer in time, or a server
+ * that takes no writes: 25006, which a connection meets on a demoted primary or behind a proxy
+ * whose check has not yet moved to the new leader), as opposed to a query it refused. Callers
+ * answer such errors as transient.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === "string") {
-    if (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || code === "53300")
+    if (
+      code.startsWith("08") ||
+      code === "57P01" ||
+      code === "57P02" ||
+      code === "57P03" ||
+      code === "53300" ||
+      code === "25006"
+    )
       return true;
     if (["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH"].includes(code)) return true;
   }

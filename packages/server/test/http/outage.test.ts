@@ -16,6 +16,7 @@ import type { TestDatabase } from "../support/databases.js";
 import {
   type PrivateCluster,
   type PrivateReplica,
+  queryOnce,
   startPrivateCluster,
   startReplica,
 } from "../support/private-postgres.js";
@@ -154,6 +155,30 @@ describe.skipIf(!process.env.DATABASE_URL)("HTTP through a PostgreSQL outage", (
       );
     });
   }
+  // During a failover a pooled connection can reach a server that is no longer the primary (a
+  // demoted leader, a proxy whose check has not yet moved): its writes fail with SQLSTATE 25006.
+  // That is the database being away for writes, not an unexpected error: 503 with Retry-After.
+  // A read-only default on the private primary gives the same answer without a cluster.
+  it("answers 503 service_unavailable to a platform write that reaches a read-only server", async () => {
+    const server = t as TestServer;
+    const pg = cluster as PrivateCluster;
+    const target = orders[3] as BuiltOrder;
+    await queryOnce(pg.url, "ALTER SYSTEM SET default_transaction_read_only = on");
+    await queryOnce(pg.url, "SELECT pg_reload_conf()");
+    try {
+      const answer = await server.operator("POST", "/platform/after-sales", {
+        merchant_id: MERCHANT,
+        shop_order_id: target.shopOrderId,
+        item_order_ids: target.itemIds,
+      });
+      expect(answer.status, answer.text).toBe(503);
+      expect(answer.json?.error?.code).toBe("service_unavailable");
+      expect(answer.headers.get("retry-after")).toBe("1");
+    } finally {
+      await queryOnce(pg.url, "ALTER SYSTEM RESET default_transaction_read_only");
+      await queryOnce(pg.url, "SELECT pg_reload_conf()");
+    }
+  });
 });
 
 describe.skipIf(!process.env.DATABASE_URL)("HTTP with a lagging replica", () => {
