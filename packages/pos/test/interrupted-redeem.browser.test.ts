@@ -140,7 +140,7 @@ suite("POS in the browser: a redeem interrupted by a server that stops", () => {
       await result.waitFor({ timeout: 30_000 });
       await noteShot(page, "unreached-redeem-end");
       expect(await result.getAttribute("data-outcome")).toBe("failed");
-      expect(await result.getByRole("heading").first().textContent()).toBe("Not redeemed");
+      expect(await result.getByRole("heading").first().textContent()).toBe("Not confirmed");
       const primary = result.locator(".btn.primary");
       expect(await primary.count()).toBe(1);
       expect(await primary.textContent()).toBe("Try again");

@@ -38,11 +38,14 @@ export function ResultScreen({ ui, order, outcome, busy, onNext, onReopen, onRet
   const stillRedeemable =
     others.some((i) => isRedeemable(i, ui.shop)) || (outcome.kind === "failed" && outcome.items === null);
   const unreached = outcome.kind === "failed" && outcome.failure.kind === "network" && stillRedeemable;
+  // No answer at all: the redeem may have committed, so the heading does not say it did not.
   const status = ok
     ? ui.t("result.ok")
     : redeemed.length > 0
       ? ui.t("result.partial")
-      : ui.t("result.failed");
+      : unreached
+        ? ui.t("result.unconfirmed")
+        : ui.t("result.failed");
   const heading = ok ? productsOf(redeemed.map((r) => r.item)) || status : status;
 
   return (
