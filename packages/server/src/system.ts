@@ -25,7 +25,7 @@ import { AlertStore } from "./store/alert-store.js";
 import { SandboxClock, systemRealClock } from "./store/clocks.js";
 import { cryptoCodes } from "./store/codes.js";
 import { type Chmod, restrictDataDir, restrictUmask } from "./store/data-dir.js";
-import { type Database, isDatabaseUnavailable, openDatabase } from "./store/database.js";
+import { type Database, isDatabaseUnavailable, openDatabase, StandbyPrimaryError } from "./store/database.js";
 import { databaseAnswers, takeWorkerNumber } from "./store/database-probe.js";
 import { DeviceStore, KyselyDevices } from "./store/device-store.js";
 import { EventStore } from "./store/event-store.js";
@@ -152,9 +152,16 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
     ...(dataDir === null ? { memory: true } : { dataDir }),
     ...(opts.poolSize ? { poolSize: opts.poolSize } : {}),
     ...(opts.namedStatements === false ? { namedStatements: false } : {}),
+  }).catch((err: unknown) => {
+    if (err instanceof StandbyPrimaryError)
+      throw new ConfigError([
+        "DATABASE_URL: the server it names is a standby (in recovery, read-only): it must name the primary (behind HAProxy, its primary port); a standby belongs in DATABASE_REPLICA_URL",
+      ]);
+    throw err;
   });
   const replica = opts.replicaUrl
     ? await openDatabase({
+        replica: true,
         databaseUrl: opts.replicaUrl,
         poolSize: opts.poolSize ?? 10,
         ...(opts.namedStatements === false ? { namedStatements: false } : {}),

@@ -43,6 +43,19 @@ export interface OpenOptions {
    * a name prepared on one is missing, or already taken, on the next (42P05 / 26000).
    */
   readonly namedStatements?: boolean;
+  /**
+   * A read replica (DATABASE_REPLICA_URL): a standby is expected there. The primary (the
+   * default) must take writes: a standby there is refused at open with StandbyPrimaryError.
+   */
+  readonly replica?: boolean;
+}
+
+/** The primary's URL reaches a standby (in recovery, read-only): nothing was migrated or written. */
+export class StandbyPrimaryError extends Error {
+  constructor() {
+    super("the database is a standby (in recovery, read-only)");
+    this.name = "StandbyPrimaryError";
+  }
 }
 
 // int8 as a decimal string on both drivers, never a lossy number.
@@ -51,7 +64,12 @@ pg.types.setTypeParser(INT8, (v) => v);
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl)
-    return openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.namedStatements ?? true);
+    return openPostgres(
+      opts.databaseUrl,
+      opts.poolSize ?? 10,
+      opts.namedStatements ?? true,
+      opts.replica ?? false,
+    );
   return openPGlite(opts);
 }
 
@@ -65,8 +83,13 @@ const CONNECT_TIMEOUT_MS = 2000;
  */
 export const QUERY_TIMEOUT_MS = 5000;
 
-async function openPostgres(url: string, poolSize: number, namedStatements: boolean): Promise<Database> {
-  await migratePostgres(url);
+async function openPostgres(
+  url: string,
+  poolSize: number,
+  namedStatements: boolean,
+  replica: boolean,
+): Promise<Database> {
+  await migratePostgres(url, replica);
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -87,15 +110,19 @@ async function openPostgres(url: string, poolSize: number, namedStatements: bool
 /**
  * Migrations may wait for another process's advisory lock or build an index on a large table,
  * so they run without the pool's timeouts. A hot standby (a read replica) is read-only and
- * gets its schema from its primary: nothing to migrate there.
+ * gets its schema from its primary: nothing to migrate there. A standby at the primary's URL
+ * (a replica's port, a proxy not routing to the leader) would otherwise start and fail later
+ * on a table it does not have yet: it is refused here, by name.
  */
-async function migratePostgres(url: string): Promise<void> {
+async function migratePostgres(url: string, replica: boolean): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   survivingLostConnections(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
     const recovery = await sql<{ standby: boolean }>`SELECT pg_is_in_recovery() AS standby`.execute(db);
-    if (!recovery.rows[0]?.standby) await migrate(db, true);
+    const standby = recovery.rows[0]?.standby === true;
+    if (standby && !replica) throw new StandbyPrimaryError();
+    if (!standby) await migrate(db, true);
   } finally {
     await db.destroy();
   }

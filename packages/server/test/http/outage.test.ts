@@ -11,6 +11,7 @@
  * clusters are private ones started here; DATABASE_URL's server is never touched.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/config.js";
 import { openSystem } from "../../src/system.js";
 import type { TestDatabase } from "../support/databases.js";
 import {
@@ -202,6 +203,14 @@ describe.skipIf(!process.env.DATABASE_URL)("HTTP with a lagging replica", () => 
     await t?.close().catch(() => undefined);
     await replica?.destroy();
     await primary?.destroy();
+  });
+
+  // A standby at the primary's URL (a replica's port, a proxy not routing to the leader) is a
+  // configuration error named at start, not a missing table later.
+  it("refuses a standby as the primary, naming DATABASE_URL", async () => {
+    const started = openSystem({ databaseUrl: (replica as PrivateReplica).url, dataDir: null });
+    await expect(started).rejects.toBeInstanceOf(ConfigError);
+    await expect(started).rejects.toThrow(/DATABASE_URL: the server it names is a standby/);
   });
 
   it("a typed-code lookup sees a redemption at once; a read through the paused replica does not", async () => {
