@@ -223,11 +223,12 @@ for (const database of testDatabases()) {
         "/platform/apps",
       ];
       for (const path of paths) {
-        for (const headers of [
+        const callers: Record<string, string>[] = [
           {},
           { authorization: "Bearer op_wrong_token_000000000000000000" },
           { authorization: `Bearer ${saas}` },
-        ]) {
+        ];
+        for (const headers of callers) {
           const r = await t.request(path, { headers });
           expect(errorOf(r), `${path} ${JSON.stringify(headers).slice(0, 30)}`).toMatchObject({
             status: 401,
