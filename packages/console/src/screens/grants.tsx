@@ -1,6 +1,6 @@
 /**
  * A merchant's grants to SaaS apps: the table (scopes, shops, state), a grant created or edited
- * (fewer scopes or shops narrows it: the app's tokens of the old grant stop working), and
+ * (fewer scopes or shops narrows it, at once, for tokens already issued too), and
  * revocation after a confirmation. Each answer in words, with what a narrowing took away.
  */
 import { useEffect, useState } from "preact/hooks";
@@ -47,7 +47,9 @@ function changeWords(before: Grant | undefined, scopes: string[], shops: string[
     ...(lostScopes.length ? [`scope ${scopesWords(lostScopes)}`] : []),
     ...lostShops.map((s) => (s.startsWith("every") ? s : `shop ${s}`)),
   ];
-  return lost.length ? ` Narrowed: no longer ${lost.join(", ")}; the app's current tokens stop working.` : "";
+  return lost.length
+    ? ` Narrowed: no longer ${lost.join(", ")}, at once (its tokens already issued too).`
+    : "";
 }
 
 export function GrantsSection({

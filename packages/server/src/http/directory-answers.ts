@@ -55,6 +55,6 @@ export const GrantsData = Paged(
     third_shop_ids: Type.Array(Type.String(), { description: "Empty: every shop of the merchant" }),
     status: Type.String({ enum: ["ACTIVE", "REVOKED"] }),
     revoke_time: Nullable(Type.Integer({ format: "int64", description: "Unix seconds (business clock)" })),
-    version: Type.Integer({ description: "Bumped by every change; tokens of an older version stop working" }),
+    version: Type.Integer({ description: "Bumped by every change and revocation" }),
   }),
 );
