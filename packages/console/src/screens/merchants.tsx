@@ -64,7 +64,7 @@ function MerchantList({ api }: { api: OperatorApi }) {
         <Outcome said={outcome} />
       </Section>
       <Section title="Merchants">
-        <div class="row-actions">
+        <div class="row-actions pager">
           <label for="merchant-page-size">Per page</label>
           <select
             id="merchant-page-size"

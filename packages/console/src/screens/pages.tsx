@@ -70,7 +70,7 @@ export function usePaged<T>(api: OperatorApi, path: string | null, name: string,
 export function Pager<T>({ paged, label }: { paged: Paged<T>; label: string }) {
   if (paged.number === 1 && !paged.hasMore) return null;
   return (
-    <div class="row-actions" data-testid={`${label}-pager`}>
+    <div class="row-actions pager" data-testid={`${label}-pager`}>
       <span class="muted" data-testid={`${label}-page`}>
         Page {paged.number}
       </span>
