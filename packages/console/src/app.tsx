@@ -7,6 +7,7 @@ import { OperatorApi } from "./api.js";
 import { href, parseRoute, type Route } from "./route.js";
 import { AfterSalesScreen } from "./screens/after-sales.js";
 import { DevicesScreen } from "./screens/devices.js";
+import { MerchantsScreen } from "./screens/merchants.js";
 import { OrderScreen } from "./screens/order.js";
 import { SandboxScreen } from "./screens/sandbox.js";
 import { SignInScreen } from "./screens/sign-in.js";
@@ -16,6 +17,7 @@ import { loadToken, saveToken } from "./storage.js";
 const SCREENS: [string, string][] = [
   ["support", "Support"],
   ["orders", "Orders"],
+  ["merchants", "Merchants"],
   ["after-sales", "After-sales"],
   ["devices", "Devices"],
 ];
@@ -93,6 +95,8 @@ function Screen({ api, route, sandbox }: { api: OperatorApi; route: Route; sandb
       return <OrderScreen api={api} shopOrderId={route.arg} />;
     case "after-sales":
       return <AfterSalesScreen api={api} />;
+    case "merchants":
+      return <MerchantsScreen api={api} merchantId={route.arg} />;
     case "devices":
       return <DevicesScreen api={api} merchantId={route.arg} />;
     default:

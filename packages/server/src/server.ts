@@ -130,6 +130,7 @@ export function httpContext(
     qr,
     alerts,
     requestLog: gateway,
+    directory: system.directory,
   });
   const failures = config.authFailuresPerMinute;
   const rule = (name: string, allowed: number, windowSeconds: number) => ({

@@ -36,6 +36,7 @@ import { FaultyIdSource, Snowflake } from "./store/ids.js";
 import { fingerprintStore } from "./store/key-fingerprints.js";
 import { loadDeploymentKey, loadToken } from "./store/keys.js";
 import { MIGRATIONS } from "./store/migrations.js";
+import { PlatformDirectoryStore } from "./store/platform-directory-store.js";
 import { ReadCache } from "./store/read-cache.js";
 import { memoryCounters, redisCounters } from "./store/shared-counters.js";
 import { WorldWriter } from "./store/world-writer.js";
@@ -78,6 +79,7 @@ export interface System {
   readonly cache: ReadCache;
   readonly gateway: KyselyGatewayStore;
   readonly alerts: AlertStore;
+  readonly directory: PlatformDirectoryStore;
   readonly devices: DeviceStore;
   /** Device pairing's port (a device's app, grant and token in one transaction). */
   readonly devicePairing: KyselyDevices;
@@ -202,6 +204,7 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
     cache,
     gateway,
     alerts: new AlertStore(database.db),
+    directory: new PlatformDirectoryStore(database.db),
     devices: new DeviceStore(database.db),
     devicePairing: new KyselyDevices(database.db, world, faults, gateway),
     eventStore: new EventStore(database.db),

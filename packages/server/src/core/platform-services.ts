@@ -25,6 +25,7 @@ import {
   putShop,
   revokeGrant,
 } from "./platform-catalogue.js";
+import { type DirectoryServices, directoryServices, type PlatformDirectory } from "./platform-directory.js";
 import { type OrderWithItems, shopOrderWithItems } from "./platform-orders.js";
 import type {
   AlertLog,
@@ -51,7 +52,7 @@ export interface LoggedRequestDetail {
   readonly redemption: RedemptionRecord | null;
 }
 
-export interface PlatformServices {
+export interface PlatformServices extends DirectoryServices {
   merchant(merchantId: string): Promise<Result<MerchantRecord>>;
   putApp(app: AppInput): Promise<Result<CreatedApp>>;
   putMerchant(merchant: WorldMerchantT): Promise<Result<WorldSummary>>;
@@ -91,12 +92,14 @@ export interface PlatformDeps {
   readonly qr: QrSealer;
   readonly alerts: AlertLog;
   readonly requestLog: RequestLogLookup;
+  readonly directory: PlatformDirectory;
 }
 
 export function platformServices(deps: PlatformDeps): PlatformServices {
   const { catalogue, afterSale } = deps;
   const reads = catalogue.reads;
   return {
+    ...directoryServices(deps.directory),
     merchant: (merchantId) => merchantOf(catalogue, merchantId),
     putApp: (app) => putApp(catalogue, app),
     putMerchant: (merchant) => putMerchant(catalogue, merchant),

@@ -17,6 +17,7 @@ import type { HttpContext } from "./context.js";
 import { lazyChildLoggerFactory, loggedUrl } from "./lazy-logger.js";
 import { HEALTH_RESPONSES, registerOpenApi } from "./openapi.js";
 import { platformAdminRoutes } from "./platform-admin-routes.js";
+import { platformDirectoryRoutes } from "./platform-directory-routes.js";
 import { platformRoutes } from "./platform-routes.js";
 import { saasRoutes } from "./saas-routes.js";
 import { sandboxRoutes } from "./sandbox-routes.js";
@@ -240,6 +241,7 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
   saasRoutes(app, ctx);
   platformRoutes(app, ctx);
   platformAdminRoutes(app, ctx);
+  platformDirectoryRoutes(app, ctx);
   if (ctx.config.sandbox) sandboxRoutes(app, ctx);
   return app;
 }
