@@ -6,11 +6,13 @@ import { useEffect, useState } from "preact/hooks";
 import { OperatorApi } from "./api.js";
 import { href, parseRoute, type Route } from "./route.js";
 import { AfterSalesScreen } from "./screens/after-sales.js";
+import { AlertsScreen } from "./screens/alerts.js";
 import { DevicesScreen } from "./screens/devices.js";
 import { OrderScreen } from "./screens/order.js";
 import { SandboxScreen } from "./screens/sandbox.js";
 import { SignInScreen } from "./screens/sign-in.js";
 import { SupportScreen } from "./screens/support.js";
+import { WebhooksScreen } from "./screens/webhooks.js";
 import { loadToken, saveToken } from "./storage.js";
 
 const SCREENS: [string, string][] = [
@@ -18,6 +20,8 @@ const SCREENS: [string, string][] = [
   ["orders", "Orders"],
   ["after-sales", "After-sales"],
   ["devices", "Devices"],
+  ["webhooks", "Webhooks"],
+  ["alerts", "Alerts"],
 ];
 
 function useRoute(): Route {
@@ -95,6 +99,10 @@ function Screen({ api, route, sandbox }: { api: OperatorApi; route: Route; sandb
       return <AfterSalesScreen api={api} />;
     case "devices":
       return <DevicesScreen api={api} merchantId={route.arg} />;
+    case "webhooks":
+      return <WebhooksScreen api={api} />;
+    case "alerts":
+      return <AlertsScreen api={api} />;
     default:
       return <SupportScreen api={api} logId={route.arg} />;
   }

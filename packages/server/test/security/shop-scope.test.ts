@@ -335,7 +335,10 @@ for (const database of testDatabases()) {
       ),
       "GET /platform/webhooks/deliveries": operatorRow("GET", "/platform/webhooks/deliveries?outcome=dead"),
       "GET /platform/webhooks/apps": operatorRow("GET", "/platform/webhooks/apps"),
-      "POST /platform/webhooks/dead-letters/replay": operatorRow("POST", "/platform/webhooks/dead-letters/replay"),
+      "POST /platform/webhooks/dead-letters/replay": operatorRow(
+        "POST",
+        "/platform/webhooks/dead-letters/replay",
+      ),
       "POST /sandbox/world": operatorRow("POST", "/sandbox/world"),
       "POST /sandbox/faults": operatorRow("POST", "/sandbox/faults"),
       "DELETE /sandbox/faults": operatorRow("DELETE", "/sandbox/faults"),
