@@ -6,12 +6,14 @@ import { useEffect, useState } from "preact/hooks";
 import { OperatorApi } from "./api.js";
 import { href, parseRoute, type Route } from "./route.js";
 import { AfterSalesScreen } from "./screens/after-sales.js";
+import { AlertsScreen } from "./screens/alerts.js";
 import { DevicesScreen } from "./screens/devices.js";
 import { MerchantsScreen } from "./screens/merchants.js";
 import { OrderScreen } from "./screens/order.js";
 import { SandboxScreen } from "./screens/sandbox.js";
 import { SignInScreen } from "./screens/sign-in.js";
 import { SupportScreen } from "./screens/support.js";
+import { WebhooksScreen } from "./screens/webhooks.js";
 import { loadToken, saveToken } from "./storage.js";
 
 const SCREENS: [string, string][] = [
@@ -20,6 +22,8 @@ const SCREENS: [string, string][] = [
   ["merchants", "Merchants"],
   ["after-sales", "After-sales"],
   ["devices", "Devices"],
+  ["webhooks", "Webhooks"],
+  ["alerts", "Alerts"],
 ];
 
 function useRoute(): Route {
@@ -99,6 +103,10 @@ function Screen({ api, route, sandbox }: { api: OperatorApi; route: Route; sandb
       return <MerchantsScreen api={api} merchantId={route.arg} />;
     case "devices":
       return <DevicesScreen api={api} merchantId={route.arg} />;
+    case "webhooks":
+      return <WebhooksScreen api={api} />;
+    case "alerts":
+      return <AlertsScreen api={api} />;
     default:
       return <SupportScreen api={api} logId={route.arg} />;
   }

@@ -5,6 +5,7 @@ import { deviceServices } from "./core/devices.js";
 import type { OperatorAlert } from "./core/platform-ports.js";
 import { platformServices, sandboxServices } from "./core/platform-services.js";
 import type { RealClock } from "./core/ports.js";
+import { webhookReports } from "./events/delivery-reports.js";
 import { deliveryOptions, eventServices, systemTransport } from "./events/index.js";
 import { webhookUrlProblem } from "./events/webhook-target.js";
 import { authenticate, RateLimiter } from "./gateway/caller.js";
@@ -181,6 +182,7 @@ export function httpContext(
     counters,
     throttles,
     ...deviceAndEventServices(config, system),
+    webhooks: webhookReports({ store: system.deliveryReports, realClock: system.realClock }),
     platform,
     sandbox: config.sandbox
       ? sandboxServices(platform, { catalogue, faults: system.faults, clock: system.clock })

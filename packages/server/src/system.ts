@@ -27,6 +27,7 @@ import { cryptoCodes } from "./store/codes.js";
 import { type Chmod, restrictDataDir, restrictUmask } from "./store/data-dir.js";
 import { type Database, isDatabaseUnavailable, openDatabase, StandbyPrimaryError } from "./store/database.js";
 import { databaseAnswers, takeWorkerNumber } from "./store/database-probe.js";
+import { DeliveryReportStore } from "./store/delivery-reports.js";
 import { DeviceStore, KyselyDevices } from "./store/device-store.js";
 import { EventStore } from "./store/event-store.js";
 import { FaultBoard } from "./store/faults.js";
@@ -85,6 +86,8 @@ export interface System {
   readonly devicePairing: KyselyDevices;
   /** The outbox and the deliveries (event delivery's ports). */
   readonly eventStore: EventStore;
+  /** What the operator's Webhooks screen reads of the deliveries (and its replay of every dead letter). */
+  readonly deliveryReports: DeliveryReportStore;
   /** Whether an error says the database is unreachable (an outage, a restart), not unexpected. */
   isDatabaseUnavailable(error: unknown): boolean;
   readonly redeemDeps: RedeemDeps;
@@ -208,6 +211,7 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
     devices: new DeviceStore(database.db),
     devicePairing: new KyselyDevices(database.db, world, faults, gateway),
     eventStore: new EventStore(database.db),
+    deliveryReports: new DeliveryReportStore(database.db),
     isDatabaseUnavailable,
     redeemDeps: { store, clock, ids, deadlineMs, isUnavailable: isDatabaseUnavailable },
     lookupDeps: { store, clock },

@@ -15,7 +15,7 @@ export function SignInScreen({ onSignedIn }: { onSignedIn: (api: OperatorApi) =>
     setError(null);
     const api = new OperatorApi(token.trim());
     // Any operator read proves the token; the alerts list is the cheapest.
-    const answer = await api.get("/platform/alerts");
+    const answer = await api.get("/platform/alerts?limit=1");
     setBusy(false);
     if (answer.ok) onSignedIn(api);
     else setError(failureWords(answer.failure));

@@ -114,10 +114,21 @@ export interface OperatorAlert {
   readonly windowSeconds: number;
 }
 
+/** An alert as stored: its id orders alerts raised in the same millisecond. */
+export interface StoredAlert extends OperatorAlert {
+  readonly alertId: string;
+}
+
+/** Where a page of alerts continues: after this alert, newest first. */
+export interface AlertPosition {
+  readonly atMs: number;
+  readonly alertId: string;
+}
+
 export interface AlertLog {
   insert(alert: OperatorAlert): Promise<void>;
-  /** Newest first. */
-  recent(limit: number): Promise<OperatorAlert[]>;
+  /** Newest first (by time, then id), after `after` when given. */
+  recent(limit: number, after?: AlertPosition): Promise<StoredAlert[]>;
 }
 
 /** One request as the request log kept it (what support reads by log id). */

@@ -3,6 +3,7 @@
  * to their ports by the composition root: the platform API of CONTRACT.md section 8, and the
  * sandbox of section 7 (present only in sandbox mode).
  */
+
 import {
   type AfterSaleDeps,
   approveRefund,
@@ -10,6 +11,7 @@ import {
   requestRefund,
   sweepExpiredRefunds,
 } from "./after-sale.js";
+import { type AlertPage, type AlertQuery, alertPage } from "./alert-pages.js";
 import { type IssueDeps, type IssuedOrder, type IssueOrderCommand, issueShopOrder } from "./issue-order.js";
 import { type IssuedQr, issueQr, type QrSealer } from "./issue-qr.js";
 import {
@@ -32,7 +34,6 @@ import type {
   FaultSwitches,
   FreezableClock,
   LoggedRequest,
-  OperatorAlert,
   RequestLogLookup,
 } from "./platform-ports.js";
 import type {
@@ -73,8 +74,8 @@ export interface PlatformServices extends DirectoryServices {
   closeRefund(merchantId: string, afterSaleOrderId: string): Promise<Result<AfterSaleOrderRecord>>;
   /** Refunds expired unused vouchers of products that say so (also run every minute). */
   sweepExpiredRefunds(): Promise<Result<AfterSaleOrderRecord[]>>;
-  /** Operator alerts of every server process, newest first. */
-  alerts(limit: number): Promise<Result<OperatorAlert[]>>;
+  /** Operator alerts of every server process, newest first, a page at a time. */
+  alerts(query: AlertQuery): Promise<Result<AlertPage>>;
   requestLog(logId: string): Promise<Result<LoggedRequestDetail>>;
 }
 
@@ -116,7 +117,7 @@ export function platformServices(deps: PlatformDeps): PlatformServices {
     approveRefund: (merchantId, id) => approveRefund(afterSale, merchantId, id),
     closeRefund: (merchantId, id) => closeRefund(afterSale, merchantId, id),
     sweepExpiredRefunds: async () => ok(await sweepExpiredRefunds(afterSale)),
-    alerts: async (limit) => ok(await deps.alerts.recent(limit)),
+    alerts: async (query) => ok(await alertPage(deps.alerts, query)),
     requestLog: async (logId) => {
       const entry = await deps.requestLog.requestLog(logId);
       if (!entry)

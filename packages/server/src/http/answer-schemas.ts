@@ -17,6 +17,7 @@ const ItemStatus = Type.String({
 export const AlertsData = Type.Object({
   alerts: Type.Array(
     Type.Object({
+      alert_id: Id(),
       type: Type.String({ enum: ["code_enumeration"] }),
       at: Seconds("Unix seconds"),
       budget: Type.String({ enum: ["app", "device"], description: "Whose budget tripped" }),
@@ -27,6 +28,8 @@ export const AlertsData = Type.Object({
       window_seconds: Type.Integer(),
     }),
   ),
+  has_more: Type.Boolean(),
+  cursor: Type.String({ description: "Pass as `cursor` for the next page; empty on the last page" }),
 });
 
 export const LoggedRequestData = Type.Object({

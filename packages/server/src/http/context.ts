@@ -6,6 +6,7 @@ import type { Config } from "../config.js";
 import type { DeviceServices } from "../core/devices.js";
 import type { PlatformServices, SandboxServices } from "../core/platform-services.js";
 import type { RealClock } from "../core/ports.js";
+import type { WebhookReportServices } from "../events/delivery-reports.js";
 import type { EventServices } from "../events/services.js";
 import type { CounterStore } from "../gateway/counter-store.js";
 import type { FailureThrottle } from "../gateway/failure-throttle.js";
@@ -36,6 +37,8 @@ export interface HttpContext {
   readonly devices: DeviceServices;
   /** Event delivery: dead letters, replay, a shop order's events; the relay's life. */
   readonly events: EventServices;
+  /** The Webhooks screen: deliveries by outcome, apps' last errors, replay of every dead letter. */
+  readonly webhooks: WebhookReportServices;
   /** The operator's platform API (CONTRACT.md section 8). */
   readonly platform: PlatformServices;
   /** The sandbox (CONTRACT.md section 7); null outside sandbox mode. */

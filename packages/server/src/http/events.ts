@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import type { HttpContext } from "./context.js";
 import { eventRoutes } from "./event-routes.js";
+import { webhookReportRoutes } from "./webhook-report-routes.js";
 
 export async function installEventDelivery(
   app: FastifyInstance,
@@ -13,6 +14,7 @@ export async function installEventDelivery(
 ): Promise<{ stop(): Promise<void> }> {
   const events = ctx.events;
   eventRoutes(app, ctx);
+  webhookReportRoutes(app, ctx);
   app.addHook("onResponse", async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD" && request.method !== "OPTIONS") events.nudge();
   });

@@ -10,6 +10,17 @@ import { operatorGuard } from "./operator.js";
 import { sendResult } from "./send.js";
 
 const LogParams = Type.Object({ log_id: Type.String({ maxLength: 64 }) });
+const AlertsQuery = Type.Object({
+  limit: Type.Optional(
+    Type.String({ pattern: "^([1-9][0-9]{0,2}|1000)$", description: "1 to 1000; default 1000" }),
+  ),
+  cursor: Type.Optional(
+    Type.String({
+      pattern: "^[0-9]{1,15}\\.[1-9][0-9]{0,18}$",
+      description: "The `cursor` of the page before",
+    }),
+  ),
+});
 
 function logView({ entry, redemption }: LoggedRequestDetail) {
   const row = findRow(entry.outcomeRow);
@@ -51,14 +62,21 @@ export function platformRoutes(app: FastifyInstance, ctx: HttpContext): void {
         tags: ["platform"],
         operationId: "listAlerts",
         summary:
-          "Operator alerts of every server process, newest first (at most 1000): suspected code enumeration",
+          "Operator alerts of every server process, newest first (pages of at most 1000): suspected code enumeration",
         security: SECURITY.operator,
-        response: operatorResponses(okAnswer(AlertsData, "The alerts")),
+        querystring: AlertsQuery,
+        response: operatorResponses(okAnswer(AlertsData, "One page of alerts")),
       },
     },
-    async (request, reply) =>
-      sendResult(request, reply, await ctx.platform.alerts(1000), (alerts) => ({
-        alerts: alerts.map((a) => ({
+    async (request, reply) => {
+      const q = request.query as Static<typeof AlertsQuery>;
+      const page = await ctx.platform.alerts({
+        limit: q.limit === undefined ? undefined : Number(q.limit),
+        cursor: q.cursor,
+      });
+      return sendResult(request, reply, page, (p) => ({
+        alerts: p.alerts.map((a) => ({
+          alert_id: a.alertId,
           type: a.type,
           at: Math.floor(a.atMs / 1000),
           budget: a.budget,
@@ -68,7 +86,10 @@ export function platformRoutes(app: FastifyInstance, ctx: HttpContext): void {
           misses: a.misses,
           window_seconds: a.windowSeconds,
         })),
-      })),
+        has_more: p.hasMore,
+        cursor: p.cursor,
+      }));
+    },
   );
 
   app.get(

@@ -1,6 +1,6 @@
 /** Operator alerts on Kysely: written by whichever process raised one, read by every process. */
-import type { Kysely } from "kysely";
-import type { AlertLog, OperatorAlert } from "../core/platform-ports.js";
+import { type Kysely, sql } from "kysely";
+import type { AlertLog, AlertPosition, OperatorAlert, StoredAlert } from "../core/platform-ports.js";
 import type { DB } from "./schema.js";
 
 export type { OperatorAlert } from "../core/platform-ports.js";
@@ -33,16 +33,14 @@ export class AlertStore implements AlertLog {
     return Number(r.numDeletedRows);
   }
 
-  /** Newest first. */
-  async recent(limit: number): Promise<OperatorAlert[]> {
-    const rows = await this.db
-      .selectFrom("operator_alerts")
-      .selectAll()
-      .orderBy("at_ms", "desc")
-      .orderBy("alert_id", "desc")
-      .limit(limit)
-      .execute();
+  /** Newest first, after `after` when given. */
+  async recent(limit: number, after?: AlertPosition): Promise<StoredAlert[]> {
+    let q = this.db.selectFrom("operator_alerts").selectAll();
+    if (after)
+      q = q.where(sql<boolean>`(at_ms, alert_id) < (${after.atMs}::bigint, ${after.alertId}::bigint)`);
+    const rows = await q.orderBy("at_ms", "desc").orderBy("alert_id", "desc").limit(limit).execute();
     return rows.map((r) => ({
+      alertId: String(r.alert_id),
       type: r.type as OperatorAlert["type"],
       atMs: Number(r.at_ms),
       budget: r.budget as OperatorAlert["budget"],

@@ -333,6 +333,12 @@ for (const database of testDatabases()) {
         "POST",
         "/platform/webhooks/dead-letters/1/replay",
       ),
+      "GET /platform/webhooks/deliveries": operatorRow("GET", "/platform/webhooks/deliveries?outcome=dead"),
+      "GET /platform/webhooks/apps": operatorRow("GET", "/platform/webhooks/apps"),
+      "POST /platform/webhooks/dead-letters/replay": operatorRow(
+        "POST",
+        "/platform/webhooks/dead-letters/replay",
+      ),
       "POST /sandbox/world": operatorRow("POST", "/sandbox/world"),
       "POST /sandbox/faults": operatorRow("POST", "/sandbox/faults"),
       "DELETE /sandbox/faults": operatorRow("DELETE", "/sandbox/faults"),
