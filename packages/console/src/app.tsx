@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { OperatorApi } from "./api.js";
 import { href, parseRoute, type Route } from "./route.js";
 import { AfterSalesScreen } from "./screens/after-sales.js";
+import { AuditScreen } from "./screens/audit.js";
 import { DevicesScreen } from "./screens/devices.js";
 import { OrderScreen } from "./screens/order.js";
 import { SandboxScreen } from "./screens/sandbox.js";
@@ -18,6 +19,7 @@ const SCREENS: [string, string][] = [
   ["orders", "Orders"],
   ["after-sales", "After-sales"],
   ["devices", "Devices"],
+  ["audit", "Audit"],
 ];
 
 function useRoute(): Route {
@@ -93,6 +95,8 @@ function Screen({ api, route, sandbox }: { api: OperatorApi; route: Route; sandb
       return <OrderScreen api={api} shopOrderId={route.arg} />;
     case "after-sales":
       return <AfterSalesScreen api={api} />;
+    case "audit":
+      return <AuditScreen api={api} />;
     case "devices":
       return <DevicesScreen api={api} merchantId={route.arg} />;
     default:

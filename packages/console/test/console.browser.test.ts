@@ -317,12 +317,20 @@ suite("the operator console in the browser", () => {
       await expect
         .poll(() => page.getByTestId("outcome").textContent())
         .toMatch(/^Refund requested: after-sale \d+ is /);
+      const approvingId = /after-sale (\d+)/.exec(
+        (await page.getByTestId("outcome").textContent()) ?? "",
+      )?.[1];
       await page.fill("#as-items", second);
       await page.getByRole("button", { name: "Request refund" }).click();
+      // The platform's queue: both open, oldest first.
       await expect.poll(() => page.locator("[data-after-sale]").count()).toBe(2);
+      const closingId = await page.locator("[data-after-sale]").nth(1).getAttribute("data-after-sale");
+      expect(await page.locator("[data-after-sale]").nth(0).getAttribute("data-after-sale")).toBe(
+        approvingId,
+      );
       const [closing, approving] = [
-        page.locator("[data-after-sale]").nth(0),
-        page.locator("[data-after-sale]").nth(1),
+        page.locator(`[data-after-sale="${closingId}"]`),
+        page.locator(`[data-after-sale="${approvingId}"]`),
       ];
       await noteShots(page, "after-sales-queue");
       await closing.getByRole("button", { name: "Close" }).click();
