@@ -175,6 +175,7 @@ suite("the console's audit, after-sales queue and redemption search in the brows
       third_shop_id: SHOP_1,
       shop_order_id: redeemed.built.shopOrderId,
       code_list: redeemed.built.codes,
+      locale: "en-US",
     });
     expect(res.json.error.code, res.text).toBe("0");
     const redeemId = res.json.data.redeem_id as string;

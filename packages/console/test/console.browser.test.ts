@@ -217,7 +217,8 @@ suite("the operator console in the browser", () => {
       await expect
         .poll(() => page.getByTestId("outcome").textContent())
         .toMatch(/^Fault query\.product armed for the next 1 call\(s\)\. Log id \w+\.$/);
-      expect(await page.getByTestId("armed").textContent()).toBe("query.product: 1 left");
+      // The list is read again after the answer: it may show a moment later.
+      await expect.poll(() => page.getByTestId("armed").textContent()).toBe("query.product: 1 left");
       await noteShots(page, "sandbox-armed");
       const lookup = {
         merchant_id: MERCHANT,

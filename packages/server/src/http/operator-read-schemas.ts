@@ -12,7 +12,7 @@ const Seconds = (description?: string) =>
   Type.Integer({ format: "int64", ...(description ? { description } : {}) });
 
 const IdParam = Type.String({ pattern: "^[1-9][0-9]{0,18}$" });
-const LimitParam = Type.String({ pattern: "^[1-9][0-9]{0,2}$", description: "1 to 100 (default 50)" });
+const LimitParam = Type.String({ pattern: "^([1-9][0-9]?|100)$", description: "1 to 100 (default 50)" });
 const UnixSeconds = (description: string) => Type.String({ pattern: "^[0-9]{1,12}$", description });
 const Cursor = Type.String({ maxLength: 64, description: "The previous page's cursor" });
 const Paging = {

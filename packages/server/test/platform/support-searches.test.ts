@@ -47,7 +47,7 @@ for (const database of testDatabases()) {
     beforeAll(async () => {
       t = await startTestServer(database);
       const world = baseWorld();
-      world.products = [product(P)];
+      world.products = [product(P, { applicable_third_shop_ids: [SHOP_1, SHOP_2] })];
       world.orders = [...redeemed, ...refunds].map((o) => o.order);
       expect((await t.world(world)).status).toBe(200);
       token = await t.token();
@@ -60,6 +60,7 @@ for (const database of testDatabases()) {
           third_shop_id: shop,
           shop_order_id: o.built.shopOrderId,
           code_list: o.built.codes,
+          locale: "en-US",
         });
         expect(res.json.error.code, res.text).toBe("0");
         redemptions.push({
