@@ -7,6 +7,7 @@ import { OperatorApi } from "./api.js";
 import { href, parseRoute, type Route } from "./route.js";
 import { AfterSalesScreen } from "./screens/after-sales.js";
 import { AlertsScreen } from "./screens/alerts.js";
+import { AuditScreen } from "./screens/audit.js";
 import { DevicesScreen } from "./screens/devices.js";
 import { MerchantsScreen } from "./screens/merchants.js";
 import { OrderScreen } from "./screens/order.js";
@@ -24,6 +25,7 @@ const SCREENS: [string, string][] = [
   ["devices", "Devices"],
   ["webhooks", "Webhooks"],
   ["alerts", "Alerts"],
+  ["audit", "Audit"],
 ];
 
 function useRoute(): Route {
@@ -101,6 +103,8 @@ function Screen({ api, route, sandbox }: { api: OperatorApi; route: Route; sandb
       return <AfterSalesScreen api={api} />;
     case "merchants":
       return <MerchantsScreen api={api} merchantId={route.arg} />;
+    case "audit":
+      return <AuditScreen api={api} />;
     case "devices":
       return <DevicesScreen api={api} merchantId={route.arg} />;
     case "webhooks":

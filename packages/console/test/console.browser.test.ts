@@ -217,7 +217,8 @@ suite("the operator console in the browser", () => {
       await expect
         .poll(() => page.getByTestId("outcome").textContent())
         .toMatch(/^Fault query\.product armed for the next 1 call\(s\)\. Log id \w+\.$/);
-      expect(await page.getByTestId("armed").textContent()).toBe("query.product: 1 left");
+      // The list is read again after the answer: it may show a moment later.
+      await expect.poll(() => page.getByTestId("armed").textContent()).toBe("query.product: 1 left");
       await noteShots(page, "sandbox-armed");
       const lookup = {
         merchant_id: MERCHANT,
@@ -317,12 +318,20 @@ suite("the operator console in the browser", () => {
       await expect
         .poll(() => page.getByTestId("outcome").textContent())
         .toMatch(/^Refund requested: after-sale \d+ is /);
+      const approvingId = /after-sale (\d+)/.exec(
+        (await page.getByTestId("outcome").textContent()) ?? "",
+      )?.[1];
       await page.fill("#as-items", second);
       await page.getByRole("button", { name: "Request refund" }).click();
+      // The platform's queue: both open, oldest first.
       await expect.poll(() => page.locator("[data-after-sale]").count()).toBe(2);
+      const closingId = await page.locator("[data-after-sale]").nth(1).getAttribute("data-after-sale");
+      expect(await page.locator("[data-after-sale]").nth(0).getAttribute("data-after-sale")).toBe(
+        approvingId,
+      );
       const [closing, approving] = [
-        page.locator("[data-after-sale]").nth(0),
-        page.locator("[data-after-sale]").nth(1),
+        page.locator(`[data-after-sale="${closingId}"]`),
+        page.locator(`[data-after-sale="${approvingId}"]`),
       ];
       await noteShots(page, "after-sales-queue");
       await closing.getByRole("button", { name: "Close" }).click();

@@ -2,6 +2,8 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
 import { deviceServices } from "./core/devices.js";
+import { operatorAudit } from "./core/operator-audit.js";
+import { operatorReads } from "./core/operator-reads.js";
 import type { OperatorAlert } from "./core/platform-ports.js";
 import { platformServices, sandboxServices } from "./core/platform-services.js";
 import type { RealClock } from "./core/ports.js";
@@ -184,6 +186,8 @@ export function httpContext(
     ...deviceAndEventServices(config, system),
     webhooks: webhookReports({ store: system.deliveryReports, realClock: system.realClock }),
     platform,
+    audit: operatorAudit(system.audit, system.realClock),
+    operatorReads: operatorReads(system.operatorRecords),
     sandbox: config.sandbox
       ? sandboxServices(platform, { catalogue, faults: system.faults, clock: system.clock })
       : null,

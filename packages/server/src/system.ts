@@ -22,6 +22,7 @@ import {
 import { QR_KEY, SECRET_KEY } from "./security/key-fingerprint.js";
 import { SecretBox } from "./security/secret-box.js";
 import { AlertStore } from "./store/alert-store.js";
+import { AuditStore } from "./store/audit-store.js";
 import { SandboxClock, systemRealClock } from "./store/clocks.js";
 import { cryptoCodes } from "./store/codes.js";
 import { type Chmod, restrictDataDir, restrictUmask } from "./store/data-dir.js";
@@ -38,6 +39,7 @@ import { fingerprintStore } from "./store/key-fingerprints.js";
 import { loadDeploymentKey, loadToken } from "./store/keys.js";
 import { MIGRATIONS } from "./store/migrations.js";
 import { PlatformDirectoryStore } from "./store/platform-directory-store.js";
+import { OperatorRecordStore } from "./store/operator-record-reads.js";
 import { ReadCache } from "./store/read-cache.js";
 import { memoryCounters, redisCounters } from "./store/shared-counters.js";
 import { WorldWriter } from "./store/world-writer.js";
@@ -81,6 +83,9 @@ export interface System {
   readonly gateway: KyselyGatewayStore;
   readonly alerts: AlertStore;
   readonly directory: PlatformDirectoryStore;
+  /** The operator audit, and support's searches over the records (redemptions, the after-sales queue). */
+  readonly audit: AuditStore;
+  readonly operatorRecords: OperatorRecordStore;
   readonly devices: DeviceStore;
   /** Device pairing's port (a device's app, grant and token in one transaction). */
   readonly devicePairing: KyselyDevices;
@@ -208,6 +213,8 @@ export async function openSystem(opts: SystemOptions = {}): Promise<System> {
     gateway,
     alerts: new AlertStore(database.db),
     directory: new PlatformDirectoryStore(database.db),
+    audit: new AuditStore(database.db),
+    operatorRecords: new OperatorRecordStore(database.db),
     devices: new DeviceStore(database.db),
     devicePairing: new KyselyDevices(database.db, world, faults, gateway),
     eventStore: new EventStore(database.db),

@@ -1,14 +1,15 @@
 /**
  * After-sales: a customer's refund request for items of an order, then approve (all three
  * records refunded) or close (the items usable again); by id for a request made elsewhere; and
- * the expired-refund run. The platform API has no list of open requests yet, so the queue here
- * is the requests this screen made or opened by id.
+ * the expired-refund run. The queue is the platform's (GET /platform/after-sales): open requests
+ * first, oldest first, paged; by state on demand.
  */
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import type { OperatorApi } from "../api.js";
 import { seg } from "../api.js";
 import { href } from "../route.js";
 import { when } from "../words.js";
+import { Pager, usePager } from "./pager.js";
 import { Outcome, type Said, Section, said } from "./parts.js";
 
 interface AfterSale {
@@ -21,6 +22,20 @@ interface AfterSale {
   merchant_id?: string;
 }
 
+interface Queue {
+  after_sales: (AfterSale & { merchant_id: string })[];
+  has_more: boolean;
+  cursor: string | null;
+}
+
+export const QUEUE_PAGE_SIZE = 10;
+const STATES = [
+  ["", "All, open first"],
+  ["open", "Open"],
+  ["approved", "Approved"],
+  ["closed", "Closed"],
+] as const;
+
 const value = (e: Event) => (e.target as HTMLInputElement).value;
 
 export function AfterSalesScreen({ api }: { api: OperatorApi }) {
@@ -28,12 +43,18 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
   const [orderId, setOrderId] = useState("");
   const [items, setItems] = useState("");
   const [byId, setById] = useState("");
-  const [queue, setQueue] = useState<AfterSale[]>([]);
+  const [state, setState] = useState("");
   const [outcome, setOutcome] = useState<Said | null>(null);
   const [busy, setBusy] = useState(false);
-
-  const keep = (a: AfterSale) =>
-    setQueue((q) => [a, ...q.filter((x) => x.after_sale_order_id !== a.after_sale_order_id)]);
+  const load = useCallback(
+    (cursor: string | null) =>
+      api.get<Queue>(
+        `/platform/after-sales?limit=${QUEUE_PAGE_SIZE}${state ? `&state=${state}` : ""}${cursor ? `&cursor=${seg(cursor)}` : ""}`,
+      ),
+    [api, state],
+  );
+  const pager = usePager(load, state);
+  const queue = pager.page?.after_sales ?? [];
 
   async function request(e: Event) {
     e.preventDefault();
@@ -50,7 +71,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
     });
     setBusy(false);
     setOutcome(said(answer, (a) => `Refund requested: after-sale ${a.after_sale_order_id} is ${a.status}.`));
-    if (answer.ok) keep({ ...answer.data, merchant_id: merchant.trim() });
+    if (answer.ok) pager.reload();
   }
 
   async function settle(id: string, merchantId: string, verb: "approve" | "close") {
@@ -67,7 +88,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
           : `After-sale ${a.after_sale_order_id} closed: its items are usable again.`,
       ),
     );
-    if (answer.ok) keep({ ...answer.data, merchant_id: merchantId });
+    if (answer.ok) pager.reload();
   }
 
   async function runExpired() {
@@ -79,6 +100,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
     );
     setBusy(false);
     setOutcome(said(answer, (d) => `Expired-refund run: ${d.refunded.length} after-sale(s) made.`));
+    if (answer.ok) pager.reload();
   }
 
   return (
@@ -124,14 +146,33 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
         <Outcome said={outcome} />
       </Section>
       <Section title="Queue">
+        <p class="inline">
+          <label for="as-state">Show</label>
+          <select
+            id="as-state"
+            value={state}
+            onChange={(e) => setState((e.target as HTMLSelectElement).value)}
+          >
+            {STATES.map(([v, label]) => (
+              <option key={v} value={v}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <button class="btn" type="button" onClick={pager.reload}>
+            Refresh
+          </button>
+        </p>
+        {pager.answer && !pager.answer.ok && <Outcome said={said(pager.answer, () => "")} />}
         {queue.length === 0 ? (
-          <p class="muted">No request yet in this session.</p>
+          <p class="muted">No refund request here.</p>
         ) : (
           <div class="table-wrap">
             <table data-testid="after-sales">
               <thead>
                 <tr>
                   <th>After-sale</th>
+                  <th>Merchant</th>
                   <th>Order</th>
                   <th>Items</th>
                   <th>Status</th>
@@ -143,6 +184,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
                 {queue.map((a) => (
                   <tr key={a.after_sale_order_id} data-after-sale={a.after_sale_order_id}>
                     <td>{a.after_sale_order_id}</td>
+                    <td>{a.merchant_id}</td>
                     <td>
                       <a href={href("orders", a.shop_order_id)}>{a.shop_order_id}</a>
                     </td>
@@ -154,7 +196,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
                         class="btn primary"
                         type="button"
                         disabled={busy}
-                        onClick={() => settle(a.after_sale_order_id, a.merchant_id ?? "", "approve")}
+                        onClick={() => settle(a.after_sale_order_id, a.merchant_id, "approve")}
                       >
                         Approve
                       </button>
@@ -162,7 +204,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
                         class="btn"
                         type="button"
                         disabled={busy}
-                        onClick={() => settle(a.after_sale_order_id, a.merchant_id ?? "", "close")}
+                        onClick={() => settle(a.after_sale_order_id, a.merchant_id, "close")}
                       >
                         Close
                       </button>
@@ -173,6 +215,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
             </table>
           </div>
         )}
+        <Pager pager={pager} />
       </Section>
     </div>
   );

@@ -1,7 +1,7 @@
 /**
  * Support: a log id pasted from a client's error → the endpoint, the caller, the answer's row
  * with its handling and description (from the catalogue), timing, the internal cause, and links
- * to the order and the redemption it touched.
+ * to the order and the redemption it touched; and the redemption search (redemption-search.tsx).
  */
 import { useEffect, useState } from "preact/hooks";
 import type { OperatorApi } from "../api.js";
@@ -9,6 +9,7 @@ import { seg } from "../api.js";
 import { href } from "../route.js";
 import { catalogueRow, handlingWords, when } from "../words.js";
 import { Facts, Outcome, type Said, Section, said } from "./parts.js";
+import { RedemptionSearch } from "./redemption-search.js";
 
 export interface LoggedRequest {
   log_id: string;
@@ -69,6 +70,7 @@ export function SupportScreen({ api, logId }: { api: OperatorApi; logId: string 
         <Outcome said={outcome} />
       </Section>
       {found && <LoggedRequestView entry={found} />}
+      <RedemptionSearch api={api} />
     </div>
   );
 }

@@ -13,9 +13,11 @@ import { GATEWAY_ROWS } from "../gateway/caller.js";
 import { genericReply, rowReply } from "../gateway/envelope.js";
 import { newLogId } from "../gateway/log-id.js";
 import { refusedDetail } from "../gateway/parameter-detail.js";
+import { auditRoutes } from "./audit.js";
 import type { HttpContext } from "./context.js";
 import { lazyChildLoggerFactory, loggedUrl } from "./lazy-logger.js";
 import { HEALTH_RESPONSES, registerOpenApi } from "./openapi.js";
+import { operatorReadRoutes } from "./operator-read-routes.js";
 import { platformAdminRoutes } from "./platform-admin-routes.js";
 import { platformDirectoryRoutes } from "./platform-directory-routes.js";
 import { platformRoutes } from "./platform-routes.js";
@@ -242,6 +244,8 @@ export async function buildApp(ctx: HttpContext, opts: AppOptions = {}): Promise
   platformRoutes(app, ctx);
   platformAdminRoutes(app, ctx);
   platformDirectoryRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  operatorReadRoutes(app, ctx);
   if (ctx.config.sandbox) sandboxRoutes(app, ctx);
   return app;
 }

@@ -4,6 +4,8 @@
  */
 import type { Config } from "../config.js";
 import type { DeviceServices } from "../core/devices.js";
+import type { OperatorAudit } from "../core/operator-audit.js";
+import type { OperatorReads } from "../core/operator-reads.js";
 import type { PlatformServices, SandboxServices } from "../core/platform-services.js";
 import type { RealClock } from "../core/ports.js";
 import type { WebhookReportServices } from "../events/delivery-reports.js";
@@ -41,6 +43,10 @@ export interface HttpContext {
   readonly webhooks: WebhookReportServices;
   /** The operator's platform API (CONTRACT.md section 8). */
   readonly platform: PlatformServices;
+  /** The audit of operator writes (recorded by one hook, listed by GET /platform/audit). */
+  readonly audit: OperatorAudit;
+  /** Support's searches: redemptions, the after-sales queue. */
+  readonly operatorReads: OperatorReads;
   /** The sandbox (CONTRACT.md section 7); null outside sandbox mode. */
   readonly sandbox: SandboxServices | null;
   health(): Promise<Health>;

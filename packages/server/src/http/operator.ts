@@ -5,6 +5,10 @@ import { secretsEqual } from "../security/secret-box.js";
 import type { HttpContext } from "./context.js";
 import { send, sendRateLimited } from "./send.js";
 
+/** Requests the operator token let through (the audit records their writes: http/audit.ts). */
+const signedIn = new WeakSet<FastifyRequest>();
+export const isOperatorRequest = (request: FastifyRequest) => signedIn.has(request);
+
 /**
  * The operator token guards the sandbox and platform routes; compared in constant time. Failed
  * attempts are throttled per client address.
@@ -25,5 +29,6 @@ export function operatorGuard(ctx: HttpContext) {
         "operator token required",
       );
     }
+    signedIn.add(request);
   };
 }

@@ -75,7 +75,7 @@ export async function expiredUnusedItems(
   }));
 }
 
-function toAfterSale(row: {
+export function toAfterSale(row: {
   after_sale_order_id: string;
   shop_order_id: string;
   merchant_id: string;

@@ -3,6 +3,7 @@
  * per entry (PGlite runs one statement per query). Append only; never edit a shipped entry.
  */
 import { ALERT_MIGRATIONS } from "./migrations-alerts.js";
+import { AUDIT_MIGRATIONS } from "./migrations-audit.js";
 import { DEVICE_MIGRATIONS } from "./migrations-devices.js";
 import { EVENT_MIGRATIONS } from "./migrations-events.js";
 import { KEY_MIGRATIONS } from "./migrations-keys.js";
@@ -212,4 +213,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ...DEVICE_MIGRATIONS,
   ...ALERT_MIGRATIONS,
   ...KEY_MIGRATIONS,
+  ...AUDIT_MIGRATIONS,
 ].sort((a, b) => a.id - b.id);

@@ -151,7 +151,7 @@ export async function redemptionPage(
   return rows.map(toRedemption);
 }
 
-function toRedemption(
+export function toRedemption(
   row: DB["redemptions"] extends infer T ? { [K in keyof T]: unknown } : never,
 ): RedemptionRecord {
   return {

@@ -1,6 +1,7 @@
 /** Kysely's view of the tables of migrations.ts. int8 columns come back as decimal strings. */
 import type { ColumnType, Generated } from "kysely";
 import type { AlertTables } from "./schema-alerts.js";
+import type { AuditTables } from "./schema-audit.js";
 import type { DeviceTables } from "./schema-devices.js";
 import type { EventTables } from "./schema-events.js";
 
@@ -177,7 +178,7 @@ export interface IdempotencyKeysTable {
   created_at_ms: Int8;
 }
 
-export interface DB extends EventTables, DeviceTables, AlertTables {
+export interface DB extends EventTables, DeviceTables, AlertTables, AuditTables {
   oauth_tokens: OAuthTokensTable;
   idempotency_keys: IdempotencyKeysTable;
   apps: AppsTable;

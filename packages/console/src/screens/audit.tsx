@@ -1,0 +1,121 @@
+/**
+ * Audit: every operator write (time, client address, method, route, the ids it touched, the
+ * answer's row, the log id linked to Support), newest first, paged. One shared operator token and
+ * no roles: an entry says from where and what, not who.
+ */
+import { useCallback, useState } from "preact/hooks";
+import type { OperatorApi } from "../api.js";
+import { seg } from "../api.js";
+import { href } from "../route.js";
+import { when } from "../words.js";
+import { Pager, usePager } from "./pager.js";
+import { Outcome, Section, said } from "./parts.js";
+
+export interface AuditEntry {
+  audit_id: string;
+  at: number;
+  log_id: string;
+  client_address: string;
+  method: string;
+  route: string;
+  target: Record<string, string>;
+  outcome: { row: string; code: string; message: string; http_status: number };
+}
+
+interface AuditPage {
+  audit: AuditEntry[];
+  has_more: boolean;
+  cursor: string | null;
+}
+
+export const AUDIT_PAGE_SIZE = 20;
+
+export function AuditScreen({ api }: { api: OperatorApi }) {
+  const [typed, setTyped] = useState("");
+  const [route, setRoute] = useState("");
+  const load = useCallback(
+    (cursor: string | null) =>
+      api.get<AuditPage>(
+        `/platform/audit?limit=${AUDIT_PAGE_SIZE}${route ? `&route=${seg(route)}` : ""}${cursor ? `&cursor=${seg(cursor)}` : ""}`,
+      ),
+    [api, route],
+  );
+  const pager = usePager(load, route);
+  const entries = pager.page?.audit ?? [];
+
+  return (
+    <div data-screen="audit">
+      <Section title="Operator audit">
+        <p class="muted">
+          Every operator write, newest first. One shared operator token, no roles: an entry says from which
+          address and what, not which person.
+        </p>
+        <form
+          class="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setRoute(typed.trim());
+          }}
+        >
+          <label for="audit-route">Route</label>
+          <input
+            id="audit-route"
+            value={typed}
+            placeholder="/platform/after-sales/:after_sale_order_id/approve"
+            onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+          />
+          <button class="btn" type="submit">
+            Filter
+          </button>
+          <button class="btn" type="button" onClick={pager.reload}>
+            Refresh
+          </button>
+        </form>
+        {pager.answer && !pager.answer.ok && <Outcome said={said(pager.answer, () => "")} />}
+        {pager.page && entries.length === 0 && <p class="muted">No operator write yet.</p>}
+        {entries.length > 0 && (
+          <div class="table-wrap">
+            <table data-testid="audit">
+              <thead>
+                <tr>
+                  <th>Time</th>
+                  <th>Client</th>
+                  <th>Request</th>
+                  <th>Target</th>
+                  <th>Answer</th>
+                  <th>Log id</th>
+                </tr>
+              </thead>
+              <tbody>
+                {entries.map((e) => (
+                  <tr key={e.audit_id} data-audit={e.audit_id}>
+                    <td>{when(e.at)}</td>
+                    <td>{e.client_address}</td>
+                    <td>
+                      <code>
+                        {e.method} {e.route}
+                      </code>
+                    </td>
+                    <td>
+                      {Object.entries(e.target)
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(", ") || "—"}
+                    </td>
+                    <td data-testid="audit-row">
+                      {e.outcome.row} {e.outcome.code === e.outcome.row ? "" : `${e.outcome.code} `}
+                      {e.outcome.message} (HTTP {e.outcome.http_status})
+                    </td>
+                    <td>
+                      <a href={href("support", e.log_id)}>{e.log_id}</a>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <Pager pager={pager} />
+      </Section>
+    </div>
+  );
+}
