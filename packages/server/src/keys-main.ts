@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   try {
     const r = await system.rotateKeys();
     process.stdout.write(
-      `FULFILL_SECRET_KEY: ${r.secrets} client secrets sealed under it (${r.fromPrevious} were under the previous key)\n` +
+      `FULFILL_SECRET_KEY: ${count(r.secrets, "client secret")} sealed under it (${r.fromPrevious} of them under the previous key)\n` +
         `fingerprints recorded: ${r.recorded.length > 0 ? r.recorded.join(", ") : "none changed"}\n` +
         "FULFILL_SECRET_KEY_PREVIOUS can be unset now; keep FULFILL_QR_KEY_PREVIOUS as long as a QR sealed under it may live (FULFILL_QR_TTL)\n",
     );
@@ -37,6 +37,11 @@ async function main(): Promise<number> {
   } finally {
     await system.close();
   }
+}
+
+/** `1 client secret`, `2 client secrets`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 main().then(

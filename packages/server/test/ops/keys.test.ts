@@ -146,7 +146,7 @@ for (const place of places) {
         FULFILL_QR_KEY: newQr,
         FULFILL_QR_KEY_PREVIOUS: oldQr,
       });
-      expect(rotated.output).toContain("client secrets sealed under it");
+      expect(rotated.output).toMatch(/FULFILL_SECRET_KEY: \d+ client secrets? sealed under it/);
       expect(rotated.output).toContain("fingerprints recorded: FULFILL_SECRET_KEY, FULFILL_QR_KEY");
       expect(rotated.code).toBe(0);
 
