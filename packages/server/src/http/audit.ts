@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Static } from "typebox";
 import type { AuditEntry } from "../core/operator-audit.js";
 import { ok } from "../core/result.js";
-import { findRow, GENERIC } from "../domain/catalogue.js";
+import { answerRowView } from "./answer-row-view.js";
 import type { HttpContext } from "./context.js";
 import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { isOperatorRequest, operatorGuard } from "./operator.js";
@@ -20,18 +20,6 @@ import { sendResult } from "./send.js";
 
 const READS = new Set(["GET", "HEAD", "OPTIONS"]);
 const OPERATOR_ROUTE = /^\/(platform|sandbox)\//;
-
-/** An answer's row in words: the catalogue's code and message, or the generic error's. */
-export function answerRowView(row: string, httpStatus: number) {
-  const found = findRow(row);
-  const generic = (GENERIC as Record<string, { message: string } | undefined>)[row];
-  return {
-    row,
-    code: found?.code ?? (row === "OK" ? "0" : row),
-    message: found?.message ?? generic?.message ?? (row === "OK" ? "success" : row),
-    http_status: httpStatus,
-  };
-}
 
 /** The path parameters as text (a NUL, refused as invalid_params, cannot be stored). */
 function targetOf(request: FastifyRequest): Record<string, string> {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { type Static, Type } from "typebox";
 import type { LoggedRequestDetail } from "../core/platform-services.js";
-import { findRow } from "../domain/catalogue.js";
+import { answerRowView } from "./answer-row-view.js";
 import { AlertsData, LoggedRequestData } from "./answer-schemas.js";
 import type { HttpContext } from "./context.js";
 import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
@@ -23,18 +23,12 @@ const AlertsQuery = Type.Object({
 });
 
 function logView({ entry, redemption }: LoggedRequestDetail) {
-  const row = findRow(entry.outcomeRow);
   return {
     log_id: entry.logId,
     endpoint: entry.endpoint,
     app_id: entry.appId,
     merchant_id: entry.merchantId,
-    outcome: {
-      row: entry.outcomeRow,
-      code: row?.code ?? (entry.outcomeRow === "OK" ? "0" : entry.outcomeRow),
-      message: row?.message ?? (entry.outcomeRow === "OK" ? "success" : entry.outcomeRow),
-      http_status: entry.httpStatus,
-    },
+    outcome: answerRowView(entry.outcomeRow, entry.httpStatus),
     cause: entry.cause,
     duration_ms: entry.durationMs,
     created_at: entry.createdAt,

@@ -232,6 +232,26 @@ for (const database of testDatabases()) {
         outcome: { row: "R10", code: "-9990001", message: "FulfillCoreParamInvalid" },
       });
       expect(found.json.data.cause).toContain("shop_order_id");
+      // A generic error of the envelope reads in words too, not as its bare code.
+      const refused = await t.redeem("not-a-token", {
+        merchant_id: MERCHANT,
+        third_shop_id: SHOP_1,
+        shop_order_id: "1",
+        code_list: ["123456789012"],
+      });
+      expect(refused.status).toBe(401);
+      const refusedId = refused.headers.get("x-tt-logid") as string;
+      let refusedLog = await t.operator("GET", `/platform/logs/${refusedId}`);
+      for (let i = 0; i < 20 && refusedLog.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        refusedLog = await t.operator("GET", `/platform/logs/${refusedId}`);
+      }
+      expect(refusedLog.json.data.outcome).toEqual({
+        row: "access_token_invalid",
+        code: "access_token_invalid",
+        message: "The access token is invalid or has expired.",
+        http_status: 401,
+      });
       const missing = await t.operator("GET", "/platform/logs/20260101000000AAAAAAAAAAAAAAAAAAAA");
       expect(missing.status).toBe(404);
       const noToken = await t.request(`/platform/logs/${logId}`);
