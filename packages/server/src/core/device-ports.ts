@@ -3,6 +3,8 @@
  * A paired device is a SaaS client like any other: an app of its own (`dev_<device_id>`), that
  * merchant's grant limited to the one shop, a long-lived access token under that grant.
  */
+
+import type { PageQuery } from "./platform-directory.js";
 import type { Result } from "./result.js";
 
 export interface DeviceRecord {
@@ -60,8 +62,8 @@ export interface DevicePort extends GrantReads {
   ): Promise<Result<DeviceRecord> | null>;
   device(merchantId: string, deviceId: string): Promise<DeviceRecord | null>;
   deviceByApp(appId: string): Promise<DeviceRecord | null>;
-  /** Newest first. */
-  devicesOfMerchant(merchantId: string, limit: number): Promise<DeviceRecord[]>;
+  /** Newest first: `after` is a device id, the rows older than it. */
+  devicesOfMerchant(merchantId: string, page: PageQuery): Promise<DeviceRecord[]>;
   /**
    * Revokes in one transaction: the device, its unused pairing codes, and its app's grant (so
    * every token of it). The device as it now is; null when the merchant has no such device.

@@ -17,6 +17,7 @@ import {
   QUERY_SCOPE,
   REDEEM_SCOPE,
 } from "./pairing-code.js";
+import { type Page, type PageRequest, paged } from "./platform-directory.js";
 import type { BusinessClock, FulfillmentReads, IdSource } from "./ports.js";
 import type { MerchantRecord, ShopRecord } from "./records.js";
 import { fail, ok, type Result } from "./result.js";
@@ -57,8 +58,8 @@ export interface DeviceSession {
 
 export interface DeviceServices {
   create(merchantId: string, request: NewDeviceRequest): Promise<Result<CreatedDevice>>;
-  /** The merchant's devices, newest first (at most 500). */
-  list(merchantId: string): Promise<DeviceRecord[]>;
+  /** The merchant's devices, newest first, a page at a time (the cursor: the last device id). */
+  list(merchantId: string, page: PageRequest): Promise<Page<DeviceRecord>>;
   revoke(merchantId: string, deviceId: string): Promise<Result<DeviceRecord>>;
   /** Exchanges a (normalized) pairing code, once, for the device's access token. */
   pair(code: string): Promise<Result<PairedDevice>>;
@@ -163,7 +164,12 @@ export function deviceServices(deps: DeviceDeps): DeviceServices {
       return ok({ device, code, expiresAt });
     },
 
-    list: (merchantId) => devices.devicesOfMerchant(merchantId, 500),
+    list: (merchantId, page) =>
+      paged(
+        page,
+        (q) => devices.devicesOfMerchant(merchantId, q),
+        (d) => d.deviceId,
+      ),
 
     async revoke(merchantId, deviceId) {
       const device = await devices.revoke(merchantId, deviceId, clock.now());

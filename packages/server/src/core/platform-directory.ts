@@ -86,8 +86,8 @@ export interface DirectoryServices {
   grants(merchantId: string, page: PageRequest): Promise<Result<Page<GrantEntry>>>;
 }
 
-/** One more row than asked tells whether there is a next page. */
-async function paged<T>(
+/** One more row than asked tells whether there is a next page (every operator list by id pages so). */
+export async function paged<T>(
   request: PageRequest,
   read: (q: PageQuery) => Promise<T[]>,
   idOf: (row: T) => string,

@@ -174,7 +174,11 @@ export const CreatedDeviceData = Type.Object({
   pair_path: Type.String({ description: "Where the POS is served (/pos/)" }),
 });
 
-export const DevicesData = Type.Object({ devices: Type.Array(Device) });
+export const DevicesData = Type.Object({
+  devices: Type.Array(Device),
+  has_more: Type.Boolean(),
+  cursor: Nullable(Type.String({ description: "The next page's cursor, null on the last page" })),
+});
 
 export const RevokedDeviceData = Type.Object({ revoked: Type.Boolean({ enum: [true] }), device: Device });
 

@@ -11,6 +11,7 @@ import { CreatedDeviceData, DevicesData, RevokedDeviceData } from "./answer-sche
 import type { HttpContext } from "./context.js";
 import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
+import { PageQuery, pageOf } from "./platform-directory-routes.js";
 import { sendResult } from "./send.js";
 
 const IdParam = Type.String({ pattern: "^[1-9][0-9]{0,18}$" });
@@ -91,16 +92,21 @@ export function deviceRoutes(app: FastifyInstance, ctx: HttpContext): void {
       schema: {
         tags: ["platform"],
         operationId: "listDevices",
-        summary: "The merchant's POS devices, newest first (at most 500)",
+        summary: "The merchant's POS devices, newest first, one page (limit 1 to 100, default 50)",
         security: SECURITY.operator,
         response: operatorResponses(okAnswer(DevicesData, "The devices")),
         params: MerchantParams,
+        querystring: PageQuery,
       },
     },
     async (request, reply) => {
       const { merchant_id } = request.params as Static<typeof MerchantParams>;
-      const list = await ctx.devices.list(merchant_id);
-      return sendResult(request, reply, ok(list), (devices) => ({ devices: devices.map(deviceView) }));
+      const page = await ctx.devices.list(merchant_id, pageOf(request.query as Static<typeof PageQuery>));
+      return sendResult(request, reply, ok(page), (p) => ({
+        devices: p.items.map(deviceView),
+        has_more: p.hasMore,
+        cursor: p.cursor,
+      }));
     },
   );
 

@@ -18,14 +18,15 @@ import { sendResult } from "./send.js";
 
 const IdParam = Type.String({ pattern: INT64_ID });
 const MerchantParams = Type.Object({ merchant_id: IdParam });
-const PageQuery = Type.Object({
+/** `?limit=&cursor=` of every operator list by id. */
+export const PageQuery = Type.Object({
   limit: Type.Optional(
     Type.String({ pattern: "^(?:[1-9][0-9]?|100)$", description: "1 to 100, default 50" }),
   ),
   cursor: Type.Optional(Type.String({ pattern: INT64_ID, description: "The previous page's cursor" })),
 });
 
-const pageOf = (q: Static<typeof PageQuery>) => ({
+export const pageOf = (q: Static<typeof PageQuery>) => ({
   limit: q.limit === undefined ? undefined : Number(q.limit),
   cursor: q.cursor,
 });

@@ -7,6 +7,7 @@
 import type { Kysely } from "kysely";
 import type { DeviceApp, DeviceGrant, DevicePort, DeviceRecord, GrantReads } from "../core/device-ports.js";
 import { deviceClientKey } from "../core/pairing-code.js";
+import type { PageQuery } from "../core/platform-directory.js";
 import type { FaultPoints } from "../core/ports.js";
 import type { Failure, Result } from "../core/result.js";
 import { KyselyGatewayStore } from "./gateway-store.js";
@@ -132,14 +133,10 @@ export class DeviceStore {
     return r ? toDevice(r) : null;
   }
 
-  async devicesOfMerchant(merchantId: string, limit: number): Promise<DeviceRecord[]> {
-    const rows = await this.db
-      .selectFrom("pos_devices")
-      .selectAll()
-      .where("merchant_id", "=", merchantId)
-      .orderBy("device_id", "desc")
-      .limit(limit)
-      .execute();
+  async devicesOfMerchant(merchantId: string, page: PageQuery): Promise<DeviceRecord[]> {
+    let q = this.db.selectFrom("pos_devices").selectAll().where("merchant_id", "=", merchantId);
+    if (page.after !== null) q = q.where("device_id", "<", page.after);
+    const rows = await q.orderBy("device_id", "desc").limit(page.limit).execute();
     return rows.map(toDevice);
   }
 
@@ -277,8 +274,8 @@ export class KyselyDevices implements DevicePort {
     return this.#devices.deviceByApp(appId);
   }
 
-  devicesOfMerchant(merchantId: string, limit: number): Promise<DeviceRecord[]> {
-    return this.#devices.devicesOfMerchant(merchantId, limit);
+  devicesOfMerchant(merchantId: string, page: PageQuery): Promise<DeviceRecord[]> {
+    return this.#devices.devicesOfMerchant(merchantId, page);
   }
 
   revoke(merchantId: string, deviceId: string, now: number): Promise<DeviceRecord | null> {

@@ -146,6 +146,35 @@ for (const database of testDatabases()) {
       });
     });
 
+    it("the devices list pages newest first by cursor; a bad limit or cursor answers invalid_params", async () => {
+      const made: string[] = [];
+      for (let i = 0; i < 3; i++) made.push((await newDevice()).device_id);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const q: string = `?limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+        const page = await t.operator("GET", `/platform/merchants/${MERCHANT}/devices${q}`);
+        expect(page.status, page.text).toBe(200);
+        const ids = page.json.data.devices.map((x: { device_id: string }) => x.device_id);
+        expect(ids.length).toBeLessThanOrEqual(2);
+        seen.push(...ids);
+        cursor = page.json.data.cursor;
+        expect(page.json.data.has_more).toBe(cursor !== null);
+        pages++;
+      } while (cursor !== null && pages < 100);
+      expect(cursor).toBeNull();
+      // Newest first, each once, the three just made at the top.
+      expect(seen.slice(0, 3)).toEqual([...made].reverse());
+      expect(new Set(seen).size).toBe(seen.length);
+      expect([...seen].sort((a, b) => (BigInt(b) > BigInt(a) ? 1 : -1))).toEqual(seen);
+      for (const bad of ["?limit=0", "?limit=101", "?cursor=abc"]) {
+        const r = await t.operator("GET", `/platform/merchants/${MERCHANT}/devices${bad}`);
+        expect(r.status, bad).toBe(400);
+        expect(r.json.error.code).toBe("invalid_params");
+      }
+    });
+
     it("revoking the device stops its token at once, on the SaaS endpoints and the session", async () => {
       const d = await newDevice();
       const token = (await pair(d.pairing_code)).json.data.access_token as string;
