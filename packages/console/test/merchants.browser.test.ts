@@ -187,14 +187,27 @@ suite("the console's Merchants screen in the browser", () => {
       await expect.poll(listed).toHaveLength(5);
       const firstPage = await listed();
       expect(await page.getByTestId("merchants-page").textContent()).toBe("Page 1");
-      await page.getByRole("button", { name: "Next page" }).click();
+      await page.getByRole("button", { name: "Next page of merchants", exact: true }).click();
       await expect.poll(() => page.getByTestId("merchants-page").textContent()).toBe("Page 2");
       await expect.poll(listed).toEqual([ids[3]]);
       expect(firstPage).not.toContain(ids[3]);
-      expect(await page.getByRole("button", { name: "Next page" }).isDisabled()).toBe(true);
+      expect(
+        await page.getByRole("button", { name: "Next page of merchants", exact: true }).isDisabled(),
+      ).toBe(true);
       await noteShots(page, "merchants-page-2");
-      await page.getByRole("button", { name: "First page" }).click();
+      await page.getByRole("button", { name: "Previous page of merchants", exact: true }).click();
       await expect.poll(listed).toEqual(firstPage);
+      expect(await page.getByTestId("merchants-page").textContent()).toBe("Page 1");
+      // Another page size is another list: its first page (all six fit in 20: no pager), and
+      // back at 5 it starts again at page 1.
+      await page.getByRole("button", { name: "Next page of merchants", exact: true }).click();
+      await expect.poll(() => page.getByTestId("merchants-page").textContent()).toBe("Page 2");
+      await page.selectOption("#merchant-page-size", "20");
+      await expect.poll(listed).toHaveLength(6);
+      expect(await page.getByTestId("merchants-pager").count()).toBe(0);
+      await page.selectOption("#merchant-page-size", "5");
+      await expect.poll(listed).toEqual(firstPage);
+      expect(await page.getByTestId("merchants-page").textContent()).toBe("Page 1");
 
       // A merchant's page: add a shop, rename it, and the link to its devices.
       await page.getByRole("link", { name: ids[0] }).click();

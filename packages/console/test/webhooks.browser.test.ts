@@ -102,14 +102,16 @@ suite("the console's Webhooks and Alerts screens in the browser", () => {
       await noteShots(page, "webhooks-dead");
 
       // Past the first page: the last two dead letters, then back.
-      await page.getByRole("button", { name: "Next page of dead-letters" }).click();
+      await page.getByRole("button", { name: "Next page of dead letters", exact: true }).click();
       await expect.poll(() => page.getByTestId("dead-letters-page").textContent()).toBe("Page 2");
       await expect.poll(() => rows.count()).toBe(DEAD - 10);
       expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-event")))).toEqual(
         eventIds.slice(10),
       );
-      expect(await page.getByRole("button", { name: "Next page of dead-letters" }).isDisabled()).toBe(true);
-      await page.getByRole("button", { name: "Previous page of dead-letters" }).click();
+      expect(
+        await page.getByRole("button", { name: "Next page of dead letters", exact: true }).isDisabled(),
+      ).toBe(true);
+      await page.getByRole("button", { name: "Previous page of dead letters", exact: true }).click();
       await expect.poll(() => rows.first().getAttribute("data-event")).toBe(eventIds[0]);
 
       // The receiver answers again: replay the newest one from the console.

@@ -4,12 +4,12 @@
  * the expired-refund run. The queue is the platform's (GET /platform/after-sales): open requests
  * first, oldest first, paged; by state on demand.
  */
-import { useCallback, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { OperatorApi } from "../api.js";
 import { seg } from "../api.js";
 import { href } from "../route.js";
 import { when } from "../words.js";
-import { Pager, usePager } from "./pager.js";
+import { type PageAnswer, Pager, usePages } from "./pager.js";
 import { Outcome, type Said, Section, said } from "./parts.js";
 
 interface AfterSale {
@@ -22,10 +22,8 @@ interface AfterSale {
   merchant_id?: string;
 }
 
-interface Queue {
+interface Queue extends PageAnswer {
   after_sales: (AfterSale & { merchant_id: string })[];
-  has_more: boolean;
-  cursor: string | null;
 }
 
 export const QUEUE_PAGE_SIZE = 10;
@@ -46,15 +44,12 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
   const [state, setState] = useState("");
   const [outcome, setOutcome] = useState<Said | null>(null);
   const [busy, setBusy] = useState(false);
-  const load = useCallback(
-    (cursor: string | null) =>
-      api.get<Queue>(
-        `/platform/after-sales?limit=${QUEUE_PAGE_SIZE}${state ? `&state=${state}` : ""}${cursor ? `&cursor=${seg(cursor)}` : ""}`,
-      ),
-    [api, state],
+  const pages = usePages<Queue>(
+    api,
+    `/platform/after-sales${state ? `?state=${seg(state)}` : ""}`,
+    QUEUE_PAGE_SIZE,
   );
-  const pager = usePager(load, state);
-  const queue = pager.page?.after_sales ?? [];
+  const queue = pages.page?.after_sales ?? [];
 
   async function request(e: Event) {
     e.preventDefault();
@@ -71,7 +66,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
     });
     setBusy(false);
     setOutcome(said(answer, (a) => `Refund requested: after-sale ${a.after_sale_order_id} is ${a.status}.`));
-    if (answer.ok) pager.reload();
+    if (answer.ok) pages.reload();
   }
 
   async function settle(id: string, merchantId: string, verb: "approve" | "close") {
@@ -88,7 +83,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
           : `After-sale ${a.after_sale_order_id} closed: its items are usable again.`,
       ),
     );
-    if (answer.ok) pager.reload();
+    if (answer.ok) pages.reload();
   }
 
   async function runExpired() {
@@ -100,7 +95,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
     );
     setBusy(false);
     setOutcome(said(answer, (d) => `Expired-refund run: ${d.refunded.length} after-sale(s) made.`));
-    if (answer.ok) pager.reload();
+    if (answer.ok) pages.reload();
   }
 
   return (
@@ -159,11 +154,11 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
               </option>
             ))}
           </select>
-          <button class="btn" type="button" onClick={pager.reload}>
+          <button class="btn" type="button" onClick={pages.reload}>
             Refresh
           </button>
         </p>
-        {pager.answer && !pager.answer.ok && <Outcome said={said(pager.answer, () => "")} />}
+        <Outcome said={pages.failure} />
         {queue.length === 0 ? (
           <p class="muted">No refund request here.</p>
         ) : (
@@ -215,7 +210,7 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
             </table>
           </div>
         )}
-        <Pager pager={pager} />
+        <Pager pages={pages} name="after-sales" />
       </Section>
     </div>
   );

@@ -6,7 +6,7 @@
 import type { OperatorApi } from "../api.js";
 import { href } from "../route.js";
 import { when } from "../words.js";
-import { type Paged, Pager, pageQuery, useCursorPages, usePage } from "./cursor-pages.js";
+import { type PageAnswer, Pager, usePages } from "./pager.js";
 import { Outcome, Section } from "./parts.js";
 
 const PAGE = 20;
@@ -26,16 +26,12 @@ interface Alert {
 const TYPE_WORDS: Record<string, string> = { code_enumeration: "Code enumeration" };
 
 export function AlertsScreen({ api }: { api: OperatorApi }) {
-  const pages = useCursorPages();
-  const { data, failure } = usePage<Paged & { alerts: Alert[] }>(
-    api,
-    `/platform/alerts${pageQuery({}, pages, PAGE)}`,
-    0,
-  );
+  const pages = usePages<PageAnswer & { alerts: Alert[] }>(api, "/platform/alerts", PAGE);
+  const data = pages.page;
   return (
     <div data-screen="alerts">
       <Section title="Alerts">
-        <Outcome said={failure} />
+        <Outcome said={pages.failure} />
         {data &&
           (data.alerts.length === 0 ? (
             <p class="muted" data-testid="no-alerts">
@@ -84,7 +80,7 @@ export function AlertsScreen({ api }: { api: OperatorApi }) {
               </table>
             </div>
           ))}
-        {data && <Pager pages={pages} hasMore={data.has_more} nextCursor={data.cursor} name="alerts" />}
+        <Pager pages={pages} name="alerts" />
       </Section>
     </div>
   );

@@ -3,13 +3,13 @@
  * answer's row, the log id linked to Support), newest first, paged. One shared operator token and
  * no roles: an entry says from where and what, not who.
  */
-import { useCallback, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { OperatorApi } from "../api.js";
 import { seg } from "../api.js";
 import { href } from "../route.js";
 import { when } from "../words.js";
-import { Pager, usePager } from "./pager.js";
-import { Outcome, Section, said } from "./parts.js";
+import { type PageAnswer, Pager, usePages } from "./pager.js";
+import { Outcome, Section } from "./parts.js";
 
 export interface AuditEntry {
   audit_id: string;
@@ -22,10 +22,8 @@ export interface AuditEntry {
   outcome: { row: string; code: string; message: string; http_status: number };
 }
 
-interface AuditPage {
+interface AuditPage extends PageAnswer {
   audit: AuditEntry[];
-  has_more: boolean;
-  cursor: string | null;
 }
 
 export const AUDIT_PAGE_SIZE = 20;
@@ -33,15 +31,12 @@ export const AUDIT_PAGE_SIZE = 20;
 export function AuditScreen({ api }: { api: OperatorApi }) {
   const [typed, setTyped] = useState("");
   const [route, setRoute] = useState("");
-  const load = useCallback(
-    (cursor: string | null) =>
-      api.get<AuditPage>(
-        `/platform/audit?limit=${AUDIT_PAGE_SIZE}${route ? `&route=${seg(route)}` : ""}${cursor ? `&cursor=${seg(cursor)}` : ""}`,
-      ),
-    [api, route],
+  const pages = usePages<AuditPage>(
+    api,
+    `/platform/audit${route ? `?route=${seg(route)}` : ""}`,
+    AUDIT_PAGE_SIZE,
   );
-  const pager = usePager(load, route);
-  const entries = pager.page?.audit ?? [];
+  const entries = pages.page?.audit ?? [];
 
   return (
     <div data-screen="audit">
@@ -67,12 +62,12 @@ export function AuditScreen({ api }: { api: OperatorApi }) {
           <button class="btn" type="submit">
             Filter
           </button>
-          <button class="btn" type="button" onClick={pager.reload}>
+          <button class="btn" type="button" onClick={pages.reload}>
             Refresh
           </button>
         </form>
-        {pager.answer && !pager.answer.ok && <Outcome said={said(pager.answer, () => "")} />}
-        {pager.page && entries.length === 0 && <p class="muted">No operator write yet.</p>}
+        <Outcome said={pages.failure} />
+        {pages.page && entries.length === 0 && <p class="muted">No operator write yet.</p>}
         {entries.length > 0 && (
           <div class="table-wrap">
             <table data-testid="audit">
@@ -114,7 +109,7 @@ export function AuditScreen({ api }: { api: OperatorApi }) {
             </table>
           </div>
         )}
-        <Pager pager={pager} />
+        <Pager pages={pages} name="audit" />
       </Section>
     </div>
   );

@@ -9,7 +9,7 @@ import { seg } from "../api.js";
 import { when } from "../words.js";
 import { Field } from "./field.js";
 import type { App, Shop } from "./merchant.js";
-import { Pager, usePaged } from "./pages.js";
+import { type PageAnswer, Pager, usePages } from "./pager.js";
 import { Outcome, type Said, Section, said } from "./parts.js";
 
 interface Grant {
@@ -63,7 +63,12 @@ export function GrantsSection({
   shopCount: number;
   onChange: () => void;
 }) {
-  const grants = usePaged<Grant>(api, `/platform/merchants/${seg(merchantId)}/grants`, "grants", 20);
+  const grants = usePages<PageAnswer & { grants: Grant[] }>(
+    api,
+    `/platform/merchants/${seg(merchantId)}/grants`,
+    20,
+  );
+  const rows = grants.page?.grants ?? null;
   const [shops, setShops] = useState<Shop[]>([]);
   const [apps, setApps] = useState<App[]>([]);
   const [key, setKey] = useState("");
@@ -93,7 +98,7 @@ export function GrantsSection({
     if (busy) return;
     setBusy(true);
     const clientKey = key.trim();
-    const before = grants.rows?.find((g) => g.client_key === clientKey);
+    const before = rows?.find((g) => g.client_key === clientKey);
     // In the order the form lists them.
     const body = {
       scopes: SCOPES.map(([s]) => s).filter((s) => scopes.includes(s)),
@@ -195,8 +200,8 @@ export function GrantsSection({
         </div>
       </form>
       <Outcome said={outcome ?? grants.failure} />
-      {grants.rows &&
-        (grants.rows.length === 0 ? (
+      {rows &&
+        (rows.length === 0 ? (
           <p class="muted">No grants yet.</p>
         ) : (
           <div class="table-wrap">
@@ -211,7 +216,7 @@ export function GrantsSection({
                 </tr>
               </thead>
               <tbody>
-                {grants.rows.map((g) => (
+                {rows.map((g) => (
                   <tr key={g.app_id} data-grant={g.client_key}>
                     <td>
                       {g.client_key} <span class="muted">({g.app_name})</span>
@@ -259,7 +264,7 @@ export function GrantsSection({
             </table>
           </div>
         ))}
-      <Pager paged={grants} label="grants" />
+      <Pager pages={grants} name="grants" />
     </Section>
   );
 }

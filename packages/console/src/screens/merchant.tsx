@@ -10,7 +10,7 @@ import { href } from "../route.js";
 import { when } from "../words.js";
 import { Field } from "./field.js";
 import { GrantsSection } from "./grants.js";
-import { Pager, usePaged } from "./pages.js";
+import { type PageAnswer, Pager, usePages } from "./pager.js";
 import { Facts, Outcome, type Said, Section, said } from "./parts.js";
 
 export interface Merchant {
@@ -147,7 +147,12 @@ function ShopsSection({
   merchantId: string;
   onChange: () => void;
 }) {
-  const shops = usePaged<Shop>(api, `/platform/merchants/${seg(merchantId)}/shops`, "shops", 20);
+  const shops = usePages<PageAnswer & { shops: Shop[] }>(
+    api,
+    `/platform/merchants/${seg(merchantId)}/shops`,
+    20,
+  );
+  const rows = shops.page?.shops ?? null;
   const [shopId, setShopId] = useState("");
   const [third, setThird] = useState("");
   const [name, setName] = useState("");
@@ -172,8 +177,8 @@ function ShopsSection({
       </form>
       <p class="muted">An existing shop id is replaced: Edit fills the form with a shop to rename it.</p>
       <Outcome said={outcome ?? shops.failure} />
-      {shops.rows &&
-        (shops.rows.length === 0 ? (
+      {rows &&
+        (rows.length === 0 ? (
           <p class="muted">No shops yet.</p>
         ) : (
           <div class="table-wrap">
@@ -187,7 +192,7 @@ function ShopsSection({
                 </tr>
               </thead>
               <tbody>
-                {shops.rows.map((s) => (
+                {rows.map((s) => (
                   <tr key={s.shop_id} data-shop={s.third_shop_id}>
                     <td>{s.shop_id}</td>
                     <td>{s.third_shop_id}</td>
@@ -211,7 +216,7 @@ function ShopsSection({
             </table>
           </div>
         ))}
-      <Pager paged={shops} label="shops" />
+      <Pager pages={shops} name="shops" />
     </Section>
   );
 }
@@ -223,7 +228,8 @@ interface CreatedApp {
 }
 
 function AppsSection({ api }: { api: OperatorApi }) {
-  const apps = usePaged<App>(api, "/platform/apps", "apps", 20);
+  const apps = usePages<PageAnswer & { apps: App[] }>(api, "/platform/apps", 20);
+  const rows = apps.page?.apps ?? null;
   const [key, setKey] = useState("");
   const [name, setName] = useState("");
   const [webhook, setWebhook] = useState("");
@@ -269,7 +275,7 @@ function AppsSection({ api }: { api: OperatorApi }) {
           </button>
         </div>
       )}
-      {apps.rows && (
+      {rows && (
         <div class="table-wrap">
           <table data-testid="apps">
             <thead>
@@ -281,7 +287,7 @@ function AppsSection({ api }: { api: OperatorApi }) {
               </tr>
             </thead>
             <tbody>
-              {apps.rows.map((a) => (
+              {rows.map((a) => (
                 <tr key={a.app_id} data-app={a.client_key}>
                   <td>{a.client_key}</td>
                   <td>{a.name}</td>
@@ -293,7 +299,7 @@ function AppsSection({ api }: { api: OperatorApi }) {
           </table>
         </div>
       )}
-      <Pager paged={apps} label="apps" />
+      <Pager pages={apps} name="apps" />
     </Section>
   );
 }

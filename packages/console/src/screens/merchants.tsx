@@ -7,7 +7,7 @@ import type { OperatorApi } from "../api.js";
 import { href } from "../route.js";
 import { Field } from "./field.js";
 import { type Merchant, MerchantScreen } from "./merchant.js";
-import { Pager, usePaged } from "./pages.js";
+import { type PageAnswer, Pager, usePages } from "./pager.js";
 import { Outcome, type Said, Section, said } from "./parts.js";
 
 const PAGE_SIZES = [5, 20, 50, 100];
@@ -19,7 +19,8 @@ export function MerchantsScreen({ api, merchantId }: { api: OperatorApi; merchan
 
 function MerchantList({ api }: { api: OperatorApi }) {
   const [limit, setLimit] = useState(20);
-  const merchants = usePaged<Merchant>(api, "/platform/merchants", "merchants", limit);
+  const merchants = usePages<PageAnswer & { merchants: Merchant[] }>(api, "/platform/merchants", limit);
+  const rows = merchants.page?.merchants ?? null;
   const [id, setId] = useState("");
   const [name, setName] = useState("");
   const [country, setCountry] = useState("ID");
@@ -79,8 +80,8 @@ function MerchantList({ api }: { api: OperatorApi }) {
           </select>
         </div>
         <Outcome said={merchants.failure} />
-        {merchants.rows &&
-          (merchants.rows.length === 0 ? (
+        {rows &&
+          (rows.length === 0 ? (
             <p class="muted">No merchants yet.</p>
           ) : (
             <div class="table-wrap">
@@ -94,7 +95,7 @@ function MerchantList({ api }: { api: OperatorApi }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {merchants.rows.map((m) => (
+                  {rows.map((m) => (
                     <tr key={m.merchant_id} data-merchant={m.merchant_id}>
                       <td>
                         <a href={href("merchants", m.merchant_id)}>{m.merchant_id}</a>
@@ -108,7 +109,7 @@ function MerchantList({ api }: { api: OperatorApi }) {
               </table>
             </div>
           ))}
-        <Pager paged={merchants} label="merchants" />
+        <Pager pages={merchants} name="merchants" />
       </Section>
     </div>
   );

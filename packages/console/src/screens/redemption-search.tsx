@@ -3,13 +3,13 @@
  * results, cancelled ones too, link to their order. Paged newest first.
  */
 import { Fragment } from "preact";
-import { useCallback, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { OperatorApi } from "../api.js";
 import { seg } from "../api.js";
 import { href } from "../route.js";
 import { when } from "../words.js";
-import { Pager, usePager } from "./pager.js";
-import { Outcome, Section, said } from "./parts.js";
+import { type PageAnswer, Pager, usePages } from "./pager.js";
+import { Outcome, Section } from "./parts.js";
 
 interface FoundRedemption {
   redeem_id: string;
@@ -22,10 +22,8 @@ interface FoundRedemption {
   cancel_time: number | null;
 }
 
-interface Found {
+interface Found extends PageAnswer {
   redemptions: FoundRedemption[];
-  has_more: boolean;
-  cursor: string | null;
 }
 
 const FIELDS = [
@@ -53,12 +51,8 @@ export function RedemptionSearch({ api }: { api: OperatorApi }) {
     to: "",
   });
   const [query, setQuery] = useState<string | null>(null);
-  const load = useCallback(
-    (cursor: string | null) =>
-      api.get<Found>(`/platform/redemptions?${query}&limit=20${cursor ? `&cursor=${seg(cursor)}` : ""}`),
-    [api, query],
-  );
-  const pager = usePager(query === null ? null : load, query ?? "");
+  // Nothing is asked before the first search.
+  const pages = usePages<Found>(api, query === null ? null : `/platform/redemptions?${query}`, 20);
 
   function submit(e: Event) {
     e.preventDefault();
@@ -70,7 +64,7 @@ export function RedemptionSearch({ api }: { api: OperatorApi }) {
     setQuery(parts.join("&"));
   }
 
-  const found = pager.page;
+  const found = pages.page;
   return (
     <Section title="Search redemptions">
       <form class="inline" onSubmit={submit} data-testid="redemption-search">
@@ -89,7 +83,7 @@ export function RedemptionSearch({ api }: { api: OperatorApi }) {
           Search
         </button>
       </form>
-      {pager.answer && !pager.answer.ok && <Outcome said={said(pager.answer, () => "")} />}
+      <Outcome said={pages.failure} />
       {found && found.redemptions.length === 0 && <p class="muted">No redemption found.</p>}
       {found && found.redemptions.length > 0 && (
         <div class="table-wrap">
@@ -125,7 +119,7 @@ export function RedemptionSearch({ api }: { api: OperatorApi }) {
           </table>
         </div>
       )}
-      {found && (found.has_more || pager.number > 1) && <Pager pager={pager} />}
+      <Pager pages={pages} name="redemptions" />
     </Section>
   );
 }

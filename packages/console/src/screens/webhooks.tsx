@@ -8,7 +8,7 @@ import type { Answer, OperatorApi } from "../api.js";
 import { seg } from "../api.js";
 import { href } from "../route.js";
 import { when } from "../words.js";
-import { type Paged, Pager, pageQuery, useCursorPages, usePage } from "./cursor-pages.js";
+import { type PageAnswer, Pager, usePages } from "./pager.js";
 import { Outcome, type Said, Section, said } from "./parts.js";
 
 /** Rows per page of every list here. */
@@ -61,6 +61,12 @@ interface AppReport {
   webhook_target: string | null;
   counts: Counts;
   last_error: { event_id: string; status: number | null; error: string; time: number | null } | null;
+}
+
+/** `?a=1&b=2` of the filters set (an empty one is every app, left out). */
+function filters(params: Record<string, string>): string {
+  const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
+  return q ? `?${q}` : "";
 }
 
 /** The receiver's answer and the kept error, without saying the status twice. */
@@ -150,9 +156,13 @@ export function WebhooksScreen({ api }: { api: OperatorApi }) {
 
 function Deliveries({ api, clientKey, version }: { api: OperatorApi; clientKey: string; version: number }) {
   const [shown, setShown] = useState<DeliveryOutcome>("dead");
-  const pages = useCursorPages(`${shown} ${clientKey}`);
-  const path = `/platform/webhooks/deliveries${pageQuery({ outcome: shown, client_key: clientKey }, pages, PAGE)}`;
-  const { data, failure } = usePage<Paged & { counts: Counts; deliveries: Delivery[] }>(api, path, version);
+  const pages = usePages<PageAnswer & { counts: Counts; deliveries: Delivery[] }>(
+    api,
+    `/platform/webhooks/deliveries${filters({ outcome: shown, client_key: clientKey })}`,
+    PAGE,
+    version,
+  );
+  const data = pages.page;
   return (
     <Section title="Deliveries by outcome">
       <p class="row-actions" data-testid="outcome-counts">
@@ -169,7 +179,7 @@ function Deliveries({ api, clientKey, version }: { api: OperatorApi; clientKey: 
           </button>
         ))}
       </p>
-      <Outcome said={failure} />
+      <Outcome said={pages.failure} />
       {data &&
         (data.deliveries.length === 0 ? (
           <p class="muted">No {OUTCOME_WORDS[shown].toLowerCase()} delivery.</p>
@@ -214,7 +224,7 @@ function Deliveries({ api, clientKey, version }: { api: OperatorApi; clientKey: 
             </table>
           </div>
         ))}
-      {data && <Pager pages={pages} hasMore={data.has_more} nextCursor={data.cursor} name="deliveries" />}
+      <Pager pages={pages} name="deliveries" />
     </Section>
   );
 }
@@ -234,9 +244,13 @@ function DeadLetters({
   onReplay: (d: DeadLetter) => void;
   onReplayAll: () => void;
 }) {
-  const pages = useCursorPages(clientKey);
-  const path = `/platform/webhooks/dead-letters${pageQuery({ client_key: clientKey }, pages, PAGE)}`;
-  const { data, failure } = usePage<Paged & { dead_letters: DeadLetter[] }>(api, path, version);
+  const pages = usePages<PageAnswer & { dead_letters: DeadLetter[] }>(
+    api,
+    `/platform/webhooks/dead-letters${filters({ client_key: clientKey })}`,
+    PAGE,
+    version,
+  );
+  const data = pages.page;
   return (
     <Section title="Dead letters">
       <p>
@@ -244,7 +258,7 @@ function DeadLetters({
           Replay all{clientKey ? ` of ${clientKey}` : ""}
         </button>
       </p>
-      <Outcome said={failure} />
+      <Outcome said={pages.failure} />
       {data &&
         (data.dead_letters.length === 0 ? (
           <p class="muted" data-testid="no-dead-letters">
@@ -295,20 +309,17 @@ function DeadLetters({
             </table>
           </div>
         ))}
-      {data && (
-        <Pager pages={pages} hasMore={data.has_more} nextCursor={data.cursor ?? ""} name="dead-letters" />
-      )}
+      <Pager pages={pages} name="dead letters" />
     </Section>
   );
 }
 
 function Apps({ api, version }: { api: OperatorApi; version: number }) {
-  const pages = useCursorPages();
-  const path = `/platform/webhooks/apps${pageQuery({}, pages, PAGE)}`;
-  const { data, failure } = usePage<Paged & { apps: AppReport[] }>(api, path, version);
+  const pages = usePages<PageAnswer & { apps: AppReport[] }>(api, "/platform/webhooks/apps", PAGE, version);
+  const data = pages.page;
   return (
     <Section title="Last error per app">
-      <Outcome said={failure} />
+      <Outcome said={pages.failure} />
       {data &&
         (data.apps.length === 0 ? (
           <p class="muted">No app has a webhook.</p>
@@ -348,7 +359,7 @@ function Apps({ api, version }: { api: OperatorApi; version: number }) {
             </table>
           </div>
         ))}
-      {data && <Pager pages={pages} hasMore={data.has_more} nextCursor={data.cursor} name="apps" />}
+      <Pager pages={pages} name="webhook apps" />
     </Section>
   );
 }

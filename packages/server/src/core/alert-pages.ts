@@ -16,8 +16,8 @@ export interface AlertQuery {
 export interface AlertPage {
   readonly alerts: readonly StoredAlert[];
   readonly hasMore: boolean;
-  /** Where the next page starts; empty on the last page. */
-  readonly cursor: string;
+  /** Where the next page starts; null on the last page. */
+  readonly cursor: string | null;
 }
 
 export async function alertPage(log: AlertLog, q: AlertQuery): Promise<AlertPage> {
@@ -30,5 +30,5 @@ export async function alertPage(log: AlertLog, q: AlertQuery): Promise<AlertPage
   const alerts = rows.slice(0, limit);
   const last = alerts[alerts.length - 1];
   const hasMore = rows.length > limit && last !== undefined;
-  return { alerts, hasMore, cursor: hasMore && last ? `${last.atMs}.${last.alertId}` : "" };
+  return { alerts, hasMore, cursor: hasMore && last ? `${last.atMs}.${last.alertId}` : null };
 }

@@ -91,7 +91,8 @@ export interface DeliveryPage {
   readonly counts: OutcomeCounts;
   readonly deliveries: readonly DeliveryRow[];
   readonly hasMore: boolean;
-  readonly cursor: string;
+  /** Where the next page starts; null on the last page. */
+  readonly cursor: string | null;
 }
 
 export interface AppsQuery {
@@ -103,7 +104,8 @@ export interface AppsQuery {
 export interface AppsPage {
   readonly apps: readonly AppDeliveries[];
   readonly hasMore: boolean;
-  readonly cursor: string;
+  /** Where the next page starts; null on the last page. */
+  readonly cursor: string | null;
 }
 
 export interface WebhookReportServices {
@@ -142,7 +144,7 @@ function pageOf<T>(rows: readonly T[], limit: number, cursorOf: (last: T) => str
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const hasMore = rows.length > limit && last !== undefined;
-  return { page, hasMore, cursor: hasMore && last !== undefined ? cursorOf(last) : "" };
+  return { page, hasMore, cursor: hasMore && last !== undefined ? cursorOf(last) : null };
 }
 
 export function webhookReports(deps: WebhookReportDeps): WebhookReportServices {

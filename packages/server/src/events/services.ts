@@ -26,8 +26,8 @@ export interface DeadLetterQuery {
 export interface DeadLetterPage {
   readonly deadLetters: readonly DeadLetter[];
   readonly hasMore: boolean;
-  /** Where the next page starts; empty on the last page. */
-  readonly cursor: string;
+  /** Where the next page starts; null on the last page. */
+  readonly cursor: string | null;
 }
 
 export interface EventServices {
@@ -70,7 +70,7 @@ export function eventServices(deps: EventDeliveryDeps): EventServices {
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const hasMore = rows.length > limit;
-      return { deadLetters: page, hasMore, cursor: hasMore && last ? `${last.eventId}.${last.appId}` : "" };
+      return { deadLetters: page, hasMore, cursor: hasMore && last ? `${last.eventId}.${last.appId}` : null };
     },
     async replay(eventId, clientKey) {
       const replayed = await store.replay(eventId, clientKey, realClock.nowMs());

@@ -29,7 +29,7 @@ export const AlertsData = Type.Object({
     }),
   ),
   has_more: Type.Boolean(),
-  cursor: Type.String({ description: "Pass as `cursor` for the next page; empty on the last page" }),
+  cursor: Nullable(Type.String({ description: "The next page's cursor, null on the last page" })),
 });
 
 export const LoggedRequestData = Type.Object({

@@ -57,7 +57,7 @@ const Counts = Type.Object(
 );
 const Paging = {
   has_more: Type.Boolean(),
-  cursor: Type.String({ description: "Pass as `cursor` for the next page; empty on the last page" }),
+  cursor: Nullable(Type.String({ description: "The next page's cursor, null on the last page" })),
 };
 const DeliveriesData = Type.Object({
   counts: Counts,

@@ -2,7 +2,8 @@
  * The operator's Webhooks and Alerts reads over real HTTP, on every test database (issue 17):
  * deliveries by outcome (a real receiver that fails for one app, so its deliveries retry, then
  * dead-letter), each app's target and last kept error, replay of every dead letter at once, and
- * cursor paging of all three and of /platform/alerts; operator auth and bad input.
+ * cursor paging of all three, of the dead letters and of /platform/alerts (each cursor null on
+ * the last page, as every operator list answers); operator auth and bad input.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorldT } from "../../src/sandbox/world-schema.js";
@@ -85,13 +86,13 @@ for (const database of testDatabases()) {
         counts: Record<string, number>;
         deliveries: Delivery[];
         has_more: boolean;
-        cursor: string;
+        cursor: string | null;
       };
     };
-    /** Every page of `query`, following the cursors with `limit`. */
+    /** Every page of `query`, following the cursors with `limit`; the last page's cursor is null. */
     const allPages = async (path: string, query: string, limit: number, key: string) => {
       const pages: unknown[][] = [];
-      let cursor = "";
+      let cursor: string | null = null;
       for (let i = 0; i < 20; i++) {
         const res = await t.operator(
           "GET",
@@ -100,11 +101,12 @@ for (const database of testDatabases()) {
         expect(res.status, res.text).toBe(200);
         pages.push(res.json.data[key]);
         if (!res.json.data.has_more) {
-          expect(res.json.data.cursor).toBe("");
+          expect(res.json.data.cursor).toBeNull();
           return pages;
         }
         expect(res.json.data[key]).toHaveLength(limit);
         cursor = res.json.data.cursor;
+        expect(typeof cursor).toBe("string");
       }
       throw new Error("paging did not end");
     };
@@ -178,6 +180,17 @@ for (const database of testDatabases()) {
         "deliveries",
       )) as Delivery[][];
       expect(one).toHaveLength(3);
+    });
+
+    it("pages the dead letters with the cursor: the same three, newest first, null after the last", async () => {
+      const pages = (await allPages(
+        "/platform/webhooks/dead-letters",
+        "client_key=ck_demo",
+        2,
+        "dead_letters",
+      )) as { event_id: string }[][];
+      expect(pages.map((p) => p.length)).toEqual([2, 1]);
+      expect(pages.flat().map((d) => d.event_id)).toEqual(eventIds);
     });
 
     it("each app's target without its query, counts and last error; apps without a hook or deliveries are left out; paged", async () => {
@@ -302,21 +315,22 @@ for (const database of testDatabases()) {
       const all = await t.operator("GET", "/platform/alerts");
       expect(all.status, all.text).toBe(200);
       expect(all.json.data.has_more).toBe(false);
-      expect(all.json.data.cursor).toBe("");
+      expect(all.json.data.cursor).toBeNull();
       const alerts = all.json.data.alerts as { alert_id: string; misses: number; at: number }[];
       expect(alerts.map((a) => a.misses)).toEqual([104, 103, 102, 101, 100]);
       expect(new Set(alerts.map((a) => a.alert_id)).size).toBe(5);
 
       const seen: unknown[] = [];
-      let cursor = "";
+      let cursor: string | null = null;
       const sizes: number[] = [];
       for (let i = 0; i < 10; i++) {
         const res = await t.operator("GET", `/platform/alerts?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
         expect(res.status, res.text).toBe(200);
         sizes.push(res.json.data.alerts.length);
         seen.push(...res.json.data.alerts);
-        if (!res.json.data.has_more) break;
         cursor = res.json.data.cursor;
+        expect(cursor === null, `page ${i}`).toBe(!res.json.data.has_more);
+        if (!res.json.data.has_more) break;
       }
       expect(sizes).toEqual([2, 2, 1]);
       expect(seen).toEqual(alerts);

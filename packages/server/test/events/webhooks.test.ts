@@ -477,8 +477,15 @@ for (const database of testDatabases()) {
       );
       expect(page.status).toBe(200);
       expect(page.json.data.dead_letters).toHaveLength(1);
-      expect(page.json.data.has_more).toBe(false);
-      expect((await t.operator("GET", "/platform/webhooks/dead-letters?limit=0")).status).toBe(400);
+      expect(page.json.data).toMatchObject({ has_more: false, cursor: null });
+      for (const query of ["limit=0", "cursor=abc", "cursor=1"]) {
+        const refused = await t.operator("GET", `/platform/webhooks/dead-letters?${query}`);
+        expect({ query, status: refused.status, code: refused.json.error.code }).toEqual({
+          query,
+          status: 400,
+          code: "invalid_params",
+        });
+      }
 
       // Replay once the receiver answers again, later on the business clock: the original create_time stays.
       healed = true;

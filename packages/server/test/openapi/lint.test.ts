@@ -115,6 +115,24 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("operator lists: has_more and a cursor that is null on the last page (one vocabulary for every list)", () => {
+    const lists = operations(doc).filter((o) => o.method === "get" && /^\/platform\//.test(o.path));
+    const paged = lists.flatMap((op) => {
+      const ok = op.responses["200"] as OpenAPIV3.ResponseObject;
+      const body = ok.content?.["application/json"]?.schema as OpenAPIV3.SchemaObject;
+      const data = body.properties?.data as OpenAPIV3.SchemaObject;
+      return data.properties?.has_more ? [{ where: `GET ${op.path}`, data }] : [];
+    });
+    // The directory's four, audit, redemptions, after-sales, alerts, dead letters, deliveries, apps.
+    expect(paged.length).toBeGreaterThanOrEqual(11);
+    for (const { where, data } of paged) {
+      // Nullable(...) is rendered as OpenAPI 3.0's nullable string.
+      const { type, nullable } = field(data, "cursor");
+      expect({ where, type, nullable }).toEqual({ where, type: "string", nullable: true });
+      expect(field(data, "cursor").description, where).toContain("null on the last page");
+    }
+  });
+
   it("SaaS endpoints: the access token, 401 access_token_invalid, 429 with Retry-After, their rows", () => {
     for (const op of operations(doc).filter((o) => o.path.startsWith("/v2/localservice/saas/fulfill/"))) {
       const where = `${op.method.toUpperCase()} ${op.path}`;
