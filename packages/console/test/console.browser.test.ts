@@ -150,7 +150,7 @@ suite("the operator console in the browser", () => {
     }
   });
 
-  it("devices: pair one for a shop, redeem with it in the POS, revoke it", async () => {
+  it("devices: pair one for a shop, redeem with it in the POS, revoke it; the list pages past its first page", async () => {
     const { context, page } = await consoleContext(browser, { pageErrors });
     const pos = await posContext(browser, { storage: { "pos.mode": "type" }, pageErrors });
     try {
@@ -197,6 +197,20 @@ suite("the operator console in the browser", () => {
       const session = await t.request("/pos/api/session", { headers: { authorization: `Bearer ${token}` } });
       expect(session.status).toBe(401);
       await noteShots(page, "devices-revoked");
+
+      // Twenty newer devices: Counter 1 moves to the second page of twenty.
+      for (let i = 0; i < 20; i++) {
+        const r = await t.operator("POST", `/platform/merchants/${MERCHANT}/devices`, { third_shop_id: SHOP_1 });
+        expect(r.status, r.text).toBe(200);
+      }
+      await page.reload();
+      await page.getByTestId("devices-pager").waitFor();
+      expect(await page.getByTestId("devices-page").textContent()).toBe("Page 1");
+      expect(await page.locator("[data-device]").count()).toBe(20);
+      expect(await row.count()).toBe(0);
+      await page.getByRole("button", { name: "Next page of devices" }).click();
+      await expect.poll(() => page.getByTestId("devices-page").textContent()).toBe("Page 2");
+      await expect.poll(() => row.getByTestId("device-status").textContent()).toBe("REVOKED");
     } finally {
       await pos.context.close();
       await context.close();

@@ -1,14 +1,16 @@
 /**
  * POS devices of a merchant: pair a new one for a shop (the one-time code, and a QR of the POS's
- * URL to open it with on the device), the list with each device's state, and revocation.
+ * URL to open it with on the device), the list with each device's state (newest first, paged),
+ * and revocation.
  */
 
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import QRCode from "qrcode";
 import type { OperatorApi } from "../api.js";
 import { seg } from "../api.js";
 import { href } from "../route.js";
 import { when } from "../words.js";
+import { type PageAnswer, Pager, usePages } from "./pager.js";
 import { Outcome, type Said, Section, said } from "./parts.js";
 
 interface Device {
@@ -33,24 +35,23 @@ export function DevicesScreen({ api, merchantId }: { api: OperatorApi; merchantI
   const [typed, setTyped] = useState(merchantId ?? "");
   const [shop, setShop] = useState("");
   const [name, setName] = useState("");
-  const [devices, setDevices] = useState<Device[] | null>(null);
   const [created, setCreated] = useState<{ device: Created; qr: string; url: string } | null>(null);
   const [outcome, setOutcome] = useState<Said | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const reload = useCallback(async () => {
-    if (!merchantId) return;
-    const answer = await api.get<{ devices: Device[] }>(`/platform/merchants/${seg(merchantId)}/devices`);
-    if (answer.ok) setDevices(answer.data.devices);
-    else setOutcome(said(answer, () => ""));
-  }, [api, merchantId]);
+  const pages = usePages<PageAnswer & { devices: Device[] }>(
+    api,
+    merchantId ? `/platform/merchants/${seg(merchantId)}/devices` : null,
+    20,
+  );
+  const devices = pages.page?.devices ?? null;
+  const reload = pages.reload;
 
+  // Another merchant: nothing of the last one's pairing stays on screen.
   useEffect(() => {
-    setDevices(null);
     setCreated(null);
     setOutcome(null);
-    reload();
-  }, [reload]);
+  }, [merchantId]);
 
   async function pair(event: Event) {
     event.preventDefault();
@@ -128,7 +129,7 @@ export function DevicesScreen({ api, merchantId }: { api: OperatorApi; merchantI
               Pair a device
             </button>
           </form>
-          <Outcome said={outcome} />
+          <Outcome said={outcome ?? pages.failure} />
           {created && (
             <div class="pairing" data-testid="pairing">
               <img
@@ -189,6 +190,7 @@ export function DevicesScreen({ api, merchantId }: { api: OperatorApi; merchantI
               </table>
             </div>
           )}
+          <Pager pages={pages} name="devices" />
         </Section>
       )}
     </div>

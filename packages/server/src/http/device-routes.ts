@@ -11,7 +11,7 @@ import { CreatedDeviceData, DevicesData, RevokedDeviceData } from "./answer-sche
 import type { HttpContext } from "./context.js";
 import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
-import { PageQuery, pageOf } from "./platform-directory-routes.js";
+import { PageQuery, pageOf } from "./page-query.js";
 import { sendResult } from "./send.js";
 
 const IdParam = Type.String({ pattern: "^[1-9][0-9]{0,18}$" });

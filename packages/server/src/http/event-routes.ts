@@ -15,6 +15,7 @@ import { DeadLettersData, EventsData, ReplayedData } from "./answer-schemas.js";
 import type { HttpContext } from "./context.js";
 import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
+import { PageLimit } from "./page-query.js";
 import { sendResult } from "./send.js";
 
 const IdParam = Type.String({ pattern: "^[1-9][0-9]{0,18}$" });
@@ -25,7 +26,7 @@ const DeadLetterQuery = Type.Object({
   client_key: Type.Optional(ClientKeyParam),
   shop_order_id: Type.Optional(IdParam),
   merchant_id: Type.Optional(IdParam),
-  limit: Type.Optional(LimitParam),
+  limit: Type.Optional(PageLimit),
   cursor: Type.Optional(CursorParam),
 });
 const ReplayParams = Type.Object({ event_id: IdParam });

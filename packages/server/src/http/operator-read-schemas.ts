@@ -4,6 +4,7 @@
  * cursor: the previous page's `cursor`, null on the last page.
  */
 import { type TSchema, Type } from "typebox";
+import { PageLimit } from "./page-query.js";
 
 const Id = (description?: string) =>
   Type.String({ pattern: "^[0-9]{1,19}$", ...(description ? { description } : {}) });
@@ -12,7 +13,6 @@ const Seconds = (description?: string) =>
   Type.Integer({ format: "int64", ...(description ? { description } : {}) });
 
 const IdParam = Type.String({ pattern: "^[1-9][0-9]{0,18}$" });
-const LimitParam = Type.String({ pattern: "^([1-9][0-9]?|100)$", description: "1 to 100 (default 50)" });
 const UnixSeconds = (description: string) => Type.String({ pattern: "^[0-9]{1,12}$", description });
 const Cursor = Type.String({ maxLength: 64, description: "The previous page's cursor" });
 const Paging = {
@@ -28,7 +28,7 @@ export const AuditQuery = Type.Object({
       description: "Only writes of this route, as /openapi.json spells it with :params",
     }),
   ),
-  limit: Type.Optional(LimitParam),
+  limit: Type.Optional(PageLimit),
   cursor: Type.Optional(
     Type.String({ pattern: "^[1-9][0-9]{0,18}$", description: "The previous page's cursor" }),
   ),
@@ -65,7 +65,7 @@ export const RedemptionSearchQuery = Type.Object({
   shop_id: Type.Optional(IdParam),
   from: Type.Optional(UnixSeconds("Redeemed at or after (Unix s, business clock)")),
   to: Type.Optional(UnixSeconds("Redeemed before (Unix s, business clock)")),
-  limit: Type.Optional(LimitParam),
+  limit: Type.Optional(PageLimit),
   cursor: Type.Optional(Cursor),
 });
 
@@ -97,7 +97,7 @@ export const AfterSaleQueueQuery = Type.Object({
         "open (PROCESSING), approved (SUCCESS) or closed (CLOSED); unset: open ones first, then the rest",
     }),
   ),
-  limit: Type.Optional(LimitParam),
+  limit: Type.Optional(PageLimit),
   cursor: Type.Optional(Cursor),
 });
 

@@ -13,24 +13,12 @@ import type { HttpContext } from "./context.js";
 import { AppsData, GrantsData, MerchantDetailData, MerchantsData, ShopsData } from "./directory-answers.js";
 import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
+import { PageQuery, pageOf } from "./page-query.js";
 import { INT64_ID } from "./schemas.js";
 import { sendResult } from "./send.js";
 
 const IdParam = Type.String({ pattern: INT64_ID });
 const MerchantParams = Type.Object({ merchant_id: IdParam });
-/** `?limit=&cursor=` of every operator list by id. */
-export const PageQuery = Type.Object({
-  limit: Type.Optional(
-    Type.String({ pattern: "^(?:[1-9][0-9]?|100)$", description: "1 to 100, default 50" }),
-  ),
-  cursor: Type.Optional(Type.String({ pattern: INT64_ID, description: "The previous page's cursor" })),
-});
-
-export const pageOf = (q: Static<typeof PageQuery>) => ({
-  limit: q.limit === undefined ? undefined : Number(q.limit),
-  cursor: q.cursor,
-});
-
 const merchantView = (m: MerchantEntry) => ({
   merchant_id: m.merchantId,
   name: m.name,

@@ -20,10 +20,10 @@ import {
 import type { HttpContext } from "./context.js";
 import { okAnswer, operatorResponses, SECURITY } from "./openapi.js";
 import { operatorGuard } from "./operator.js";
+import { PageLimit } from "./page-query.js";
 import { sendResult } from "./send.js";
 
 const IdParam = Type.String({ pattern: "^[1-9][0-9]{0,18}$" });
-const LimitParam = Type.String({ pattern: "^[1-9][0-9]{0,2}$", description: "1 to 100; default 50" });
 const ClientKeyParam = Type.String({ minLength: 1, maxLength: 64 });
 const Outcome = Type.String({
   enum: [...DELIVERY_OUTCOMES],
@@ -33,7 +33,7 @@ const Outcome = Type.String({
 const DeliveriesQuery = Type.Object({
   outcome: Outcome,
   client_key: Type.Optional(ClientKeyParam),
-  limit: Type.Optional(LimitParam),
+  limit: Type.Optional(PageLimit),
   cursor: Type.Optional(
     Type.String({
       pattern: "^[1-9][0-9]{0,18}\\.[1-9][0-9]{0,18}$",
@@ -42,7 +42,7 @@ const DeliveriesQuery = Type.Object({
   ),
 });
 const AppsQuery = Type.Object({
-  limit: Type.Optional(LimitParam),
+  limit: Type.Optional(PageLimit),
   cursor: Type.Optional(Type.String({ ...IdParam, description: "The `cursor` of the page before" })),
 });
 const ReplayAllQuery = Type.Object({ client_key: Type.Optional(ClientKeyParam) });

@@ -241,6 +241,10 @@ for (const database of testDatabases()) {
         "/platform/webhooks/deliveries?outcome=dead&cursor=abc",
         "/platform/webhooks/apps?cursor=0",
         "/platform/webhooks/apps?limit=x",
+        // Every operator list takes 1 to 100 (docs/platform.md, Paging).
+        "/platform/webhooks/deliveries?outcome=dead&limit=101",
+        "/platform/webhooks/apps?limit=101",
+        "/platform/webhooks/dead-letters?limit=101",
       ]) {
         const res = await t.operator("GET", path);
         expect(res.status, path).toBe(400);
