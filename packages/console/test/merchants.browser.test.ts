@@ -241,4 +241,53 @@ suite("the console's Merchants screen in the browser", () => {
       await context.close();
     }
   });
+
+  it("a grant of a merchant with more than 100 shops keeps its shop beyond the first 100 when edited", async () => {
+    const BIG = "7000000000000000601";
+    const shops = Array.from({ length: 105 }, (_, i) => ({
+      shop_id: `7100000000000009${String(i).padStart(3, "0")}`,
+      third_shop_id: `B-${String(i + 1).padStart(3, "0")}`,
+      name: `Branch ${i + 1}`,
+    }));
+    const made = await t.operator("POST", "/platform/merchants", {
+      merchant_id: BIG,
+      name: "Many Branches",
+      country: "ID",
+      timezone: "Asia/Jakarta",
+      shops,
+    });
+    expect(made.status, made.text).toBe(200);
+    const app = await t.operator("POST", "/platform/apps", {
+      client_key: "ck_branches",
+      client_secret: "cs_branches_0123456789abcdef0123456789",
+      name: "Branches SaaS",
+    });
+    expect(app.status, app.text).toBe(200);
+    const granted = await t.operator("PUT", `/platform/merchants/${BIG}/grants/ck_branches`, {
+      scopes: ["localservice.fulfill.query"],
+      third_shop_ids: ["B-105"],
+    });
+    expect(granted.status, granted.text).toBe(200);
+
+    const { context, page } = await consoleContext(browser, { pageErrors });
+    try {
+      await signIn(page, t.url, OPERATOR_TOKEN, `#merchants/${BIG}`);
+      const row = page.getByTestId("grants").locator('[data-grant="ck_branches"]');
+      await row.waitFor();
+      await row.getByRole("button", { name: "Edit" }).click();
+      // The 105th shop is in the form, ticked.
+      await expect.poll(() => page.getByLabel("B-105 (Branch 105)").isChecked()).toBe(true);
+      await page.getByLabel("redeem: redeem and cancel").check();
+      await page.getByRole("button", { name: "Save grant" }).click();
+      await expect.poll(() => row.getByTestId("grant-scopes").textContent()).toBe("query, redeem");
+      expect(await row.getByTestId("grant-shops").textContent()).toBe("shops B-105");
+      const listed = await t.operator("GET", `/platform/merchants/${BIG}/grants`);
+      expect(listed.json.data.grants[0]).toMatchObject({
+        client_key: "ck_branches",
+        third_shop_ids: ["B-105"],
+      });
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -52,6 +52,22 @@ function changeWords(before: Grant | undefined, scopes: string[], shops: string[
     : "";
 }
 
+/** All the merchant's shops, page after page (null: a page failed, keep what is shown). */
+async function everyShop(api: OperatorApi, merchantId: string): Promise<Shop[] | null> {
+  const shops: Shop[] = [];
+  let cursor: string | null = null;
+  do {
+    const after: string = cursor ? `&cursor=${seg(cursor)}` : "";
+    const a = await api.get<PageAnswer & { shops: Shop[] }>(
+      `/platform/merchants/${seg(merchantId)}/shops?limit=100${after}`,
+    );
+    if (!a.ok) return null;
+    shops.push(...a.data.shops);
+    cursor = a.data.has_more ? a.data.cursor : null;
+  } while (cursor);
+  return shops;
+}
+
 export function GrantsSection({
   api,
   merchantId,
@@ -78,11 +94,17 @@ export function GrantsSection({
   const [outcome, setOutcome] = useState<Said | null>(null);
   const [busy, setBusy] = useState(false);
 
-  // The choices of the form: the merchant's shops and the apps (first 100 of each).
+  // The choices of the form: every shop of the merchant (a grant may name any of them, and a
+  // shop missing here must not fall out of a grant saved from the form), and the first 100 apps
+  // as suggestions for the typed client key.
   useEffect(() => {
-    api.get<{ shops: Shop[] }>(`/platform/merchants/${seg(merchantId)}/shops?limit=100`).then((a) => {
-      if (a.ok) setShops(a.data.shops);
+    let live = true;
+    everyShop(api, merchantId).then((list) => {
+      if (live && list) setShops(list);
     });
+    return () => {
+      live = false;
+    };
   }, [api, merchantId, shopCount]);
   useEffect(() => {
     api.get<{ apps: App[] }>("/platform/apps?limit=100").then((a) => {
@@ -102,7 +124,11 @@ export function GrantsSection({
     // In the order the form lists them.
     const body = {
       scopes: SCOPES.map(([s]) => s).filter((s) => scopes.includes(s)),
-      third_shop_ids: shops.map((s) => s.third_shop_id).filter((s) => shopIds.includes(s)),
+      third_shop_ids: [
+        ...shops.map((s) => s.third_shop_id).filter((s) => shopIds.includes(s)),
+        // Named by the grant but not (yet) listed: kept, or saving would widen or narrow it.
+        ...shopIds.filter((id) => !shops.some((s) => s.third_shop_id === id)),
+      ],
     };
     const answer = await api.call<{ client_key: string; scopes: string[]; third_shop_ids: string[] }>(
       "PUT",
