@@ -119,18 +119,18 @@ suite("the console's audit, after-sales queue and redemption search in the brows
       const cells = async (e: typeof refused) => (await e.locator("td").allTextContents()).slice(1);
       expect(await cells(approved)).toEqual([
         "127.0.0.1",
-        "POST /platform/after-sales/:after_sale_order_id/approve",
-        `after_sale_order_id=${last}`,
+        `POST /platform/after-sales/:after_sale_order_id/approveafter_sale_order_id=${last}`,
         "OK 0 success (HTTP 200)",
         approvedLogId,
       ]);
       expect(await cells(refused)).toEqual([
         "127.0.0.1",
-        "POST /platform/after-sales/:after_sale_order_id/approve",
-        `after_sale_order_id=${last}`,
+        `POST /platform/after-sales/:after_sale_order_id/approveafter_sale_order_id=${last}`,
         "invalid_params The request is malformed. (HTTP 400)",
         refusedLogId,
       ]);
+      // The target under the request, on a line of its own.
+      expect(await approved.getByTestId("audit-target").textContent()).toBe(`after_sale_order_id=${last}`);
       expect(await approved.locator("td").first().textContent()).toMatch(
         /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
       );

@@ -75,8 +75,7 @@ export function AuditScreen({ api }: { api: OperatorApi }) {
                 <tr>
                   <th>Time</th>
                   <th>Client</th>
-                  <th>Request</th>
-                  <th>Target</th>
+                  <th>Request and target</th>
                   <th>Answer</th>
                   <th>Log id</th>
                 </tr>
@@ -84,24 +83,28 @@ export function AuditScreen({ api }: { api: OperatorApi }) {
               <tbody>
                 {entries.map((e) => (
                   <tr key={e.audit_id} data-audit={e.audit_id}>
-                    <td>{when(e.at)}</td>
+                    <td class="nowrap">{when(e.at)}</td>
                     <td>{e.client_address}</td>
                     <td>
                       <code>
                         {e.method} {e.route}
                       </code>
-                    </td>
-                    <td>
-                      {Object.entries(e.target)
-                        .map(([k, v]) => `${k}=${v}`)
-                        .join(", ") || "—"}
+                      {Object.keys(e.target).length > 0 && (
+                        <div class="muted" data-testid="audit-target">
+                          {Object.entries(e.target)
+                            .map(([k, v]) => `${k}=${v}`)
+                            .join(", ")}
+                        </div>
+                      )}
                     </td>
                     <td data-testid="audit-row">
                       {e.outcome.row} {e.outcome.code === e.outcome.row ? "" : `${e.outcome.code} `}
                       {e.outcome.message} (HTTP {e.outcome.http_status})
                     </td>
                     <td>
-                      <a href={href("support", e.log_id)}>{e.log_id}</a>
+                      <a href={href("support", e.log_id)}>
+                        <code>{e.log_id}</code>
+                      </a>
                     </td>
                   </tr>
                 ))}

@@ -10,6 +10,7 @@ import type { OperatorApi } from "../api.js";
 import { seg } from "../api.js";
 import { href } from "../route.js";
 import { when } from "../words.js";
+import { Field } from "./field.js";
 import { type PageAnswer, Pager, usePages } from "./pager.js";
 import { Outcome, type Said, Section, said } from "./parts.js";
 
@@ -112,19 +113,8 @@ export function DevicesScreen({ api, merchantId }: { api: OperatorApi; merchantI
       {merchantId && (
         <Section title={`Pair a device for merchant ${merchantId}`}>
           <form class="inline" onSubmit={pair}>
-            <label for="device-shop">Shop (third_shop_id)</label>
-            <input
-              id="device-shop"
-              value={shop}
-              onInput={(e) => setShop((e.target as HTMLInputElement).value)}
-            />
-            <label for="device-name">Name</label>
-            <input
-              id="device-name"
-              value={name}
-              placeholder="optional"
-              onInput={(e) => setName((e.target as HTMLInputElement).value)}
-            />
+            <Field id="device-shop" label="Shop (third_shop_id)" value={shop} set={setShop} />
+            <Field id="device-name" label="Name" value={name} set={setName} placeholder="optional" />
             <button class="btn primary" type="submit" disabled={busy || shop.trim() === ""}>
               Pair a device
             </button>

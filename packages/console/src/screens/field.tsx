@@ -1,4 +1,7 @@
-/** A labelled text input of a form (the Merchants screens' forms). */
+/**
+ * A labelled text input of a form. The label and its input are one box, so a row of fields
+ * wraps between fields, never between a label and its input.
+ */
 export function Field(props: {
   id: string;
   label: string;
@@ -8,7 +11,7 @@ export function Field(props: {
   list?: string;
 }) {
   return (
-    <>
+    <span class="field">
       <label for={props.id}>{props.label}</label>
       <input
         id={props.id}
@@ -17,6 +20,6 @@ export function Field(props: {
         list={props.list}
         onInput={(e) => props.set((e.target as HTMLInputElement).value)}
       />
-    </>
+    </span>
   );
 }

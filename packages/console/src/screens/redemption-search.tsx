@@ -2,12 +2,12 @@
  * Support's redemption search: by code, shop order, shop (its platform id) and time (UTC); the
  * results, cancelled ones too, link to their order. Paged newest first.
  */
-import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import type { OperatorApi } from "../api.js";
 import { seg } from "../api.js";
 import { href } from "../route.js";
 import { when } from "../words.js";
+import { Field as FormField } from "./field.js";
 import { type PageAnswer, Pager, usePages } from "./pager.js";
 import { Outcome, Section } from "./parts.js";
 
@@ -69,15 +69,14 @@ export function RedemptionSearch({ api }: { api: OperatorApi }) {
     <Section title="Search redemptions">
       <form class="inline" onSubmit={submit} data-testid="redemption-search">
         {FIELDS.map(([name, label, hint]) => (
-          <Fragment key={name}>
-            <label for={`rs-${name}`}>{label}</label>
-            <input
-              id={`rs-${name}`}
-              value={typed[name]}
-              placeholder={hint}
-              onInput={(e) => setTyped((t) => ({ ...t, [name]: (e.target as HTMLInputElement).value }))}
-            />
-          </Fragment>
+          <FormField
+            key={name}
+            id={`rs-${name}`}
+            label={label}
+            value={typed[name]}
+            placeholder={hint}
+            set={(value) => setTyped((t) => ({ ...t, [name]: value }))}
+          />
         ))}
         <button class="btn primary" type="submit">
           Search
