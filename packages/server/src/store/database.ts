@@ -190,8 +190,8 @@ export const SNAPSHOT_BEGIN = "start transaction isolation level repeatable read
  * PostgreSQL's default (plan_cache_mode auto) keeps planning a prepared statement anew on every
  * call when its generic plan's estimate is not cheaper than the custom plans', which is the case
  * for the redeem's two (the items read with `code = ANY(array)` and the commit's CTE of three
- * updates and two inserts): the bench's pg_stat_statements showed planning at 60 % of the
- * redeem's statement time (0.53 and 0.84 ms a call). Their plans do not depend on the values
+ * updates and two inserts): the bench's pg_stat_statements showed planning at about 70 % of the
+ * redeem's statement time (0.52–0.64 and 0.62–0.85 ms a call, issue 18). Their plans do not depend on the values
  * (index lookups by code and by item id, as many rows as items), so the generic plan is the plan.
  * SET LOCAL rides in the BEGIN's round trip (a simple query of two statements) and ends with the
  * transaction; no other transaction's plans change.
