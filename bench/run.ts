@@ -12,18 +12,36 @@
  * limit-h, limit-d, levels, lookup-paced, contested, run-world, results.
  */
 
-import { cleanUpAll, cleanUpOnSignals } from "./harness/cleanup.js";
+import { cleanUpAll, cleanUpOnSignals, onCleanup } from "./harness/cleanup.js";
 import { stopCanned } from "./harness/limit-h.js";
 import { parseOptions } from "./harness/options.js";
 import { postgresVersion, resultsOf, writeResults } from "./harness/results.js";
 import type { WorldRun } from "./harness/run-record.js";
 import { runWorld } from "./harness/run-world.js";
+import { type PrivateCluster, privateClusterPossible, startPrivateCluster } from "./lib/cluster.js";
 import { log } from "./lib/progress.js";
 import { RATE_LIMIT } from "./lib/server.js";
 import { round } from "./lib/stats.js";
 
 async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
+  let opts = parseOptions(process.argv.slice(2));
+  let cluster: PrivateCluster | null = null;
+  if (opts.privateCluster && opts.dbs.includes("postgres")) {
+    if (!privateClusterPossible()) {
+      log(
+        "no initdb or pg_stat_statements here: PostgreSQL runs on the admin URL's cluster (--shared-cluster)",
+      );
+      opts = { ...opts, privateCluster: false };
+    } else {
+      cluster = await startPrivateCluster(opts.adminUrl);
+      const c = cluster;
+      onCleanup(() => c.stop());
+      log(
+        `private PostgreSQL cluster (pg_stat_statements) on ${cluster.url}, postmaster ${cluster.postmasterPid}`,
+      );
+      opts = { ...opts, adminUrl: cluster.url, clusterSettings: cluster.settings };
+    }
+  } else opts = { ...opts, privateCluster: false };
   const started = new Date();
   const t0 = performance.now();
   const stamp = started.toISOString().slice(0, 16).replace(/:/g, "-");
@@ -36,6 +54,7 @@ async function main(): Promise<void> {
     for (const n of opts.sizes[db]) runs.push(await runWorld(opts, db, n, stamp));
   }
   await stopCanned();
+  await cluster?.stop();
   const wall = round((performance.now() - t0) / 1000);
   writeResults(opts, stamp, wall, resultsOf(opts, started, wall, pgVersion, runs));
   for (const r of runs) if (r.failure) log(`FAILED (${r.db}, N=${r.n}): ${r.failure}`);

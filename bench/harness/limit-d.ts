@@ -3,16 +3,17 @@
  * pgbench right before ours at each level; on the embedded database the same scripts through
  * PGlite's query API, all levels at once before the server takes the data folder.
  */
-import { ResourceSampler } from "../lib/proc.js";
+import { clusterChildCount, settleCluster } from "../lib/proc.js";
 import { log } from "../lib/progress.js";
 import { MERCHANT, SHOP_ID, THIRD_SHOP } from "../lib/world.js";
 import { type DbenchResult, pgbench } from "../limit/pgbench.js";
 import type { PgliteJob } from "../limit/pglite-bench.js";
+import { CostWindow, type OpCost } from "./cost.js";
 import { resetRedeemRange } from "./ours.js";
 import { nowSec, pgliteTool, type Session } from "./session.js";
 import type { LimitOp, Traffic } from "./traffic.js";
 
-export type DResult = DbenchResult & { wrapped: boolean };
+export type DResult = DbenchResult & { wrapped: boolean; cost?: OpCost };
 
 /** The variables of a D script: redeems take fresh redeem ids per run and distinct items of [base, base + span). */
 function dVars(
@@ -94,8 +95,8 @@ export async function dOnPostgres(s: Session, t: Traffic, script: LimitOp, c: nu
   // A small world cannot feed a fast pgbench for the whole duration: then a fixed count of distinct codes.
   const perClient = Math.floor(redeemSpan / c);
   const capped = script === "redeem" && redeemSpan < 8000 * opts.durationS;
-  const sampler = new ResourceSampler(null, s.dbName);
-  sampler.start();
+  const children = clusterChildCount();
+  const window = await CostWindow.start(s, null);
   const bench = await pgbench({
     url: s.dbUrl,
     script,
@@ -104,8 +105,11 @@ export async function dOnPostgres(s: Session, t: Traffic, script: LimitOp, c: nu
     vars,
     ...(capped ? { transactionsPerClient: perClient } : {}),
   });
-  // PostgreSQL CPU here misses pgbench's backends (they end with the run); the machine figures hold.
-  const r = { ...bench, resources: sampler.stop() };
+  // pgbench's backends end with the run: on the private cluster they are counted once reaped (the
+  // postmaster's cutime), so the window ends when the cluster is back to its children before the run.
+  await settleCluster(children);
+  const cost = await window.end(bench.transactions);
+  const r = { ...bench, cost };
   if (script === "redeem") s.redeemUsed = Math.min(redeemSpan, r.transactions + c);
   log(
     `    D ${script} c=${c}: ${r.tps} tps, p99 ${r.latency_ms.p99} ms${capped ? ` (${perClient} distinct codes per client)` : ""}`,

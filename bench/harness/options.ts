@@ -19,6 +19,13 @@ export interface Options {
   /** Extra paced lookup runs at these fractions of the peak (the latency curve); 0.8 always runs. */
   readonly curve: number[];
   readonly keep: boolean;
+  /**
+   * PostgreSQL runs on a private cluster the bench starts (initdb + pg_stat_statements, lib/cluster.ts);
+   * `--shared-cluster` runs on the admin URL's cluster instead (no per-statement figures there).
+   */
+  readonly privateCluster: boolean;
+  /** The private cluster's settings (set by run.ts when it started one). */
+  readonly clusterSettings?: Record<string, string>;
 }
 
 function parseSize(s: string): number {
@@ -38,7 +45,8 @@ export function parseOptions(argv: string[]): Options {
     process.stdout.write(`npm run bench -- [--quick] [--huge] [--db postgres|pglite|both] [--sizes 10k,1m]
   [--pglite-sizes 10k] [--concurrency 16,32,64] [--duration S] [--warmup S] [--label NAME]
   [--scenarios lookup_code,lookup_qr,redeem,contested] [--no-limits] [--profile]
-  [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--contested-codes 4] [--keep]\n`);
+  [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--contested-codes 4] [--keep]
+  [--shared-cluster]\n`);
     process.exit(0);
   }
   const quick = has("--quick");
@@ -73,5 +81,6 @@ export function parseOptions(argv: string[]): Options {
     contestedCodes: Number(value("--contested-codes") ?? 4),
     curve: list(value("--curve"))?.map(Number) ?? [],
     keep: has("--keep"),
+    privateCluster: !has("--shared-cluster"),
   };
 }

@@ -101,6 +101,8 @@ export function resultsOf(
       D: "bench/limit/*.sql; PostgreSQL: pgbench -M prepared, same database, same concurrency (clients), -j 2; embedded: the same scripts through PGlite's query API",
       H: "bench/limit/http-canned.ts: bare Fastify, canned answer of the real answer's bytes, same request bodies and concurrency; measured right before D and ours at each level (--quick: once per invocation)",
       L: "1 / (1/D + 1/H)",
+      cost: "CPU ms per operation (bench/README.md, 'Cost per operation'): PostgreSQL = every process of the private cluster (ended backends included), ours counted from the load's start until the outbox backlog is 0 and the request log flushed; D over pgbench's run; server = the server process over the same window; H = the canned server per request",
+      private_cluster: opts.privateCluster ? (opts.clusterSettings ?? {}) : null,
       ratio:
         "our throughput / L at the same concurrency; the headline ratio is taken at the concurrency of our peak throughput",
     },
@@ -108,6 +110,7 @@ export function resultsOf(
     D: headline?.D ?? null,
     H: headline?.H ?? null,
     L: headline?.L ?? null,
+    cost: headline?.cost ?? null,
     headline: headline
       ? { db: headline.db, n: headline.n, reference_concurrency: headline.reference_concurrency }
       : null,

@@ -4,6 +4,7 @@ import type { PacedResult } from "../lib/paced-load.js";
 import type { ProfileSummary } from "../lib/profile.js";
 import type { Layout } from "../lib/world.js";
 import type { DbenchResult } from "../limit/pgbench.js";
+import type { LevelCost } from "./cost.js";
 import type { LimitH } from "./limit-h.js";
 import type { Db, Options, Scenario } from "./options.js";
 
@@ -15,6 +16,8 @@ export interface LimitRow {
   readonly ours_rps: number;
   readonly ratio: number;
   readonly D_wrapped: boolean;
+  /** Cost per operation at this level: ours (until drained), D, H (harness/cost.ts). */
+  readonly cost?: LevelCost;
 }
 
 export interface ContestedCheck {
@@ -41,6 +44,8 @@ export interface WorldRun {
   D: { lookup_code: number | null; redeem: number | null };
   H: { lookup_code: number | null; redeem: number | null };
   L: { lookup_code: number | null; redeem: number | null };
+  /** Cost per operation at the headline concurrency of each operation. */
+  cost: { lookup_code: CostHeadline | null; redeem: CostHeadline | null };
   lookup_p99_at_80pct: {
     peak_rps: number;
     concurrency: number;
@@ -58,6 +63,21 @@ export interface WorldRun {
   failure: string | null;
 }
 
+/** The cost figures of one operation at its headline concurrency. */
+export interface CostHeadline {
+  readonly concurrency: number;
+  readonly pg_cpu_ms_per_op: number | null;
+  readonly d_pg_cpu_ms_per_op: number | null;
+  readonly pg_cpu_ms_ratio_to_d: number | null;
+  readonly server_cpu_ms_per_op: number | null;
+  readonly h_server_cpu_ms_per_op: number | null;
+  readonly server_cpu_ms_ratio_to_h: number | null;
+  readonly statements_ms_per_op: number | null;
+  readonly d_statements_ms_per_op: number | null;
+  readonly other_cpu_pct: number | null;
+  readonly d_other_cpu_pct: number | null;
+}
+
 export function emptyRun(opts: Options, db: Db, n: number, lay: Layout): WorldRun {
   return {
     db,
@@ -72,6 +92,7 @@ export function emptyRun(opts: Options, db: Db, n: number, lay: Layout): WorldRu
     D: { lookup_code: null, redeem: null },
     H: { lookup_code: null, redeem: null },
     L: { lookup_code: null, redeem: null },
+    cost: { lookup_code: null, redeem: null },
     lookup_p99_at_80pct: null,
     lookup_curve: [],
     contested_check: null,
@@ -92,5 +113,21 @@ export function setHeadline(run: WorldRun): void {
     run.D[op] = best.D.tps;
     run.H[op] = best.H.result.throughput_rps;
     run.L[op] = best.L;
+    const c = best.cost;
+    run.cost[op] = c
+      ? {
+          concurrency: best.concurrency,
+          pg_cpu_ms_per_op: c.ours.pg_cpu_ms_per_op,
+          d_pg_cpu_ms_per_op: c.D?.pg_cpu_ms_per_op ?? null,
+          pg_cpu_ms_ratio_to_d: c.pg_cpu_ms_ratio_to_d,
+          server_cpu_ms_per_op: c.ours.server_cpu_ms_per_op,
+          h_server_cpu_ms_per_op: c.H?.server_cpu_ms_per_op ?? null,
+          server_cpu_ms_ratio_to_h: c.server_cpu_ms_ratio_to_h,
+          statements_ms_per_op: c.ours.statements?.ms_per_op ?? null,
+          d_statements_ms_per_op: c.D?.statements?.ms_per_op ?? null,
+          other_cpu_pct: c.ours.other_cpu_pct,
+          d_other_cpu_pct: c.D?.other_cpu_pct ?? null,
+        }
+      : null;
   }
 }

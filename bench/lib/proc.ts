@@ -34,12 +34,76 @@ export function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
+/** The postmaster of the bench's private cluster (lib/cluster.ts), when one runs. */
+let postmaster: number | null = null;
+
+export function setPostmaster(pid: number | null): void {
+  postmaster = pid;
+}
+
 /**
- * CPU seconds of the PostgreSQL processes that work for database `db`: its backends (their title
+ * CPU seconds of a private cluster, every process of it: the postmaster's own, the children it
+ * has reaped (cutime + cstime: backends that ended, such as pgbench's at its end), and its live
+ * children's. Every process of the cluster works for the bench.
+ */
+export function clusterCpuSeconds(pm: number): number {
+  let sum = 0;
+  try {
+    const stat = readFileSync(`/proc/${pm}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    sum += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS;
+  } catch {
+    return 0;
+  }
+  for (const pid of clusterChildren(pm)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      sum += (Number(f[11]) + Number(f[12])) / TICKS;
+    } catch {
+      // ended meanwhile (then counted in the postmaster's cutime)
+    }
+  }
+  return sum;
+}
+
+/** The live children of the postmaster `pm`. */
+export function clusterChildren(pm: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(f[1]) === pm) out.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Waits (up to `ms`) until the private cluster has at most `n` live children (ended backends reaped). */
+export async function settleCluster(n: number, ms = 2000): Promise<void> {
+  if (postmaster === null) return;
+  const deadline = Date.now() + ms;
+  while (clusterChildren(postmaster).length > n && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Live children of the private cluster now (0 without one). */
+export function clusterChildCount(): number {
+  return postmaster === null ? 0 : clusterChildren(postmaster).length;
+}
+
+/**
+ * CPU seconds of the PostgreSQL processes that work for database `db` (on a private cluster: all
+ * of its processes, ended backends included): its backends (their title
  * names the database) and the shared background processes (WAL writer, checkpointer, …), not the
  * backends of other databases (other work on a shared machine).
  */
 export function postgresCpuSeconds(db: string): number {
+  if (postmaster !== null) return clusterCpuSeconds(postmaster);
   let sum = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -73,6 +137,10 @@ export interface ResourceWindow {
   /** CPU of everything else on the machine (not server, database, loader), % of one core: the noise. */
   readonly other_cpu_pct: number | null;
   readonly cores: number;
+  /** The same CPU figures in milliseconds over the window (for cost per operation). */
+  readonly seconds: number;
+  readonly server_cpu_ms: number | null;
+  readonly db_cpu_ms: number | null;
 }
 
 /** Samples a process while a measurement runs: CPU over the window, RSS every 250 ms. */
@@ -119,7 +187,8 @@ export class ResourceSampler {
     const machineBusy =
       (machine.busy - this.#machine0.busy) / Math.max(1, machine.total - this.#machine0.total);
     const serverPct = cpu1 !== null && this.#cpu0 !== null ? pct(cpu1 - this.#cpu0) : null;
-    const dbPct = this.#db ? pct(postgresCpuSeconds(this.#db) - this.#db0) : null;
+    const dbS = this.#db ? postgresCpuSeconds(this.#db) - this.#db0 : null;
+    const dbPct = dbS === null ? null : pct(dbS);
     const loaderPct = pct((loader.user + loader.system) / 1e6);
     return {
       server_cpu_pct: serverPct,
@@ -133,6 +202,9 @@ export class ResourceSampler {
         Math.round(machineBusy * cores * 100 - (serverPct ?? 0) - (dbPct ?? 0) - loaderPct),
       ),
       cores,
+      seconds: Math.round(seconds * 1000) / 1000,
+      server_cpu_ms: cpu1 !== null && this.#cpu0 !== null ? Math.round((cpu1 - this.#cpu0) * 1000) : null,
+      db_cpu_ms: dbS === null ? null : Math.round(dbS * 1000),
     };
   }
 }

@@ -101,6 +101,59 @@ export function renderMarkdown(r: Json): string {
     }
   }
   out.push("");
+  if (
+    r.runs.some((run: Json) => [...run.limits.lookup_code, ...run.limits.redeem].some((x: Json) => x.cost))
+  ) {
+    out.push(
+      "Cost per operation (CPU ms; ours counted until the outbox backlog is 0 and the request log flushed; PostgreSQL = every process of the private cluster):",
+    );
+    out.push("");
+    out.push(
+      "| database | N | operation | conc. | PG ms/op ours | PG ms/op D | ours / D | server ms/op ours | H ms/req | ours / H | statements ms/op ours / D | drained (backlog, log queue, ms) | other CPU % ours / D |",
+    );
+    out.push("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
+    for (const run of r.runs) {
+      for (const op of ["lookup_code", "redeem"]) {
+        for (const row of run.limits[op]) {
+          const c = row.cost;
+          if (!c) continue;
+          const d = c.ours.drained;
+          out.push(
+            `| ${dbName(run.db)} | ${size(run.n)} | ${op} | ${row.concurrency} | ${f(c.ours.pg_cpu_ms_per_op, 3)} | ${f(c.D?.pg_cpu_ms_per_op, 3)} | **${f(c.pg_cpu_ms_ratio_to_d, 2)}** | ${f(c.ours.server_cpu_ms_per_op, 3)} | ${f(c.H?.server_cpu_ms_per_op, 3)} | **${f(c.server_cpu_ms_ratio_to_h, 2)}** | ${f(c.ours.statements?.ms_per_op, 3)} / ${f(c.D?.statements?.ms_per_op, 3)} | ${d ? `${d.outbox_backlog}, ${d.request_log_pending}, ${d.drain_ms}` : "–"} | ${f(c.ours.other_cpu_pct, 0)} / ${f(c.D?.other_cpu_pct, 0)} |`,
+          );
+        }
+      }
+    }
+    out.push("");
+    for (const run of r.runs) {
+      for (const op of ["lookup_code", "redeem"]) {
+        for (const row of run.limits[op]) {
+          for (const [who, cost] of [
+            ["ours", row.cost?.ours],
+            ["D", row.cost?.D],
+          ] as const) {
+            const st = cost?.statements;
+            if (!st) continue;
+            out.push(
+              `pg_stat_statements, ${dbName(run.db)} ${size(run.n)} ${op} c=${row.concurrency}, **${who}** (${int(cost.ops)} ops; ${f(st.calls_per_op, 2)} statements and ${f(st.ms_per_op, 3)} ms per op):`,
+            );
+            out.push("");
+            out.push(
+              "| calls | calls/op | total ms | mean ms | ms/op | share % | rows | WAL bytes/call | statement |",
+            );
+            out.push("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            for (const x of st.top.slice(0, 12)) {
+              out.push(
+                `| ${int(x.calls)} | ${f(x.calls_per_op, 2)} | ${f(x.total_ms, 1)} | ${f(x.mean_ms, 3)} | ${f(x.ms_per_op, 4)} | ${f(x.share_pct, 1)} | ${int(x.rows)} | ${int(x.calls ? x.wal_bytes / x.calls : 0)} | \`${x.query.slice(0, 140).replace(/\|/g, "\\|")}\` |`,
+              );
+            }
+            out.push("");
+          }
+        }
+      }
+    }
+  }
+  out.push("");
   for (const run of r.runs) {
     const c = run.contested_check;
     if (c) {

@@ -296,10 +296,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     let appLog: FastifyInstance["log"] | undefined;
     // The system's keys (checked against the database's record when it opened).
     const qr = new QrCodec(system.qrKeys.current, system.qrKeys.previous);
+    let requestLogPending = () => 0;
     const metrics = new Metrics({
       pool: system.stats.pool,
       outbox: system.stats.outbox,
       nowMs: () => system.realClock.nowMs(),
+      requestLogPending: () => requestLogPending(),
     });
     const context = httpContext(
       config,
@@ -309,6 +311,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       () => appLog,
       (trip) => metrics.enumerationTrips.inc({ budget: trip.budget }),
     );
+    requestLogPending = () => context.requestLog.pending;
     const app = await buildApp(context, {
       ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
       ...(opts.logStream ? { logStream: opts.logStream } : {}),

@@ -9,6 +9,7 @@ export class RequestLogWriter {
   #queue: RequestLogEntry[] = [];
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> = Promise.resolve();
+  #writing = 0;
 
   constructor(
     readonly store: Pick<GatewayStore, "insertRequestLogs">,
@@ -26,6 +27,11 @@ export class RequestLogWriter {
     }
   }
 
+  /** Entries accepted and not yet written (queued, or in a batch being inserted). */
+  get pending(): number {
+    return this.#queue.length + this.#writing;
+  }
+
   flush(): Promise<void> {
     if (this.#timer) {
       clearTimeout(this.#timer);
@@ -34,7 +40,15 @@ export class RequestLogWriter {
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return this.#flushing;
-    this.#flushing = this.#flushing.then(() => this.store.insertRequestLogs(batch).catch(this.onError));
+    this.#writing += batch.length;
+    this.#flushing = this.#flushing.then(() =>
+      this.store
+        .insertRequestLogs(batch)
+        .catch(this.onError)
+        .finally(() => {
+          this.#writing -= batch.length;
+        }),
+    );
     return this.#flushing;
   }
 }

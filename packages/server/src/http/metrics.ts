@@ -21,6 +21,8 @@ export interface MetricsSources {
   pool(): { total: number; idle: number; waiting: number } | null;
   outbox(): Promise<{ backlog: number; oldestPendingMs: number | null; deliveries: Record<string, number> }>;
   nowMs(): number;
+  /** Request-log entries of this process not yet written to the database. */
+  requestLogPending?(): number;
 }
 
 const DELIVERY_STATES = ["pending", "delivered", "dead"] as const;
@@ -79,6 +81,14 @@ export class Metrics {
         this.set({ state: "idle" }, pool.idle);
         this.set({ state: "in_use" }, pool.total - pool.idle);
         this.set({ state: "waiting" }, pool.waiting);
+      },
+    });
+    new Gauge({
+      name: "fulfill_request_log_pending",
+      help: "Request-log entries of this process accepted and not yet written to the database (queued or being inserted)",
+      registers: [this.registry],
+      collect() {
+        if (sources.requestLogPending) this.set(sources.requestLogPending());
       },
     });
     // One read of the outbox per scrape, shared by its three gauges; when the database does not
