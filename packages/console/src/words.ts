@@ -33,3 +33,8 @@ export function when(seconds: number | null | undefined): string {
   if (!seconds) return "—";
   return `${new Date(seconds * 1000).toISOString().replace("T", " ").slice(0, 19)} UTC`;
 }
+
+/** `1 call`, `2 calls`: a count with its noun. */
+export function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

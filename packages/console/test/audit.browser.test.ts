@@ -100,7 +100,11 @@ suite("the console's audit, after-sales queue and redemption search in the brows
       expect(found.json.error.code, found.text).toBe("0");
       expect(found.json.data.code_list[0].redemption_status).toBe(501);
 
-      await row.getByRole("button", { name: "Approve" }).click();
+      // Settled: the row offers nothing more; asked again by id, the platform refuses.
+      expect(await row.getByRole("button").count()).toBe(0);
+      await page.fill("#as-merchant", MERCHANT);
+      await page.fill("#as-id", last);
+      await page.getByRole("button", { name: "Approve by id" }).click();
       await expect.poll(() => page.getByTestId("outcome").textContent()).toMatch(/^Refused \(invalid_params/);
       const refusedLogId = logIdOf(await page.getByTestId("outcome").textContent());
       expect(refusedLogId).toBeTruthy();

@@ -8,7 +8,7 @@ import { useState } from "preact/hooks";
 import type { OperatorApi } from "../api.js";
 import { seg } from "../api.js";
 import { href } from "../route.js";
-import { when } from "../words.js";
+import { count, when } from "../words.js";
 import { type PageAnswer, Pager, usePages } from "./pager.js";
 import { Outcome, type Said, Section, said } from "./parts.js";
 
@@ -94,7 +94,9 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
       "/platform/expired-refunds/run",
     );
     setBusy(false);
-    setOutcome(said(answer, (d) => `Expired-refund run: ${d.refunded.length} after-sale(s) made.`));
+    setOutcome(
+      said(answer, (d) => `Expired-refund run: ${count(d.refunded.length, "after-sale", "after-sales")} made.`),
+    );
     if (answer.ok) pages.reload();
   }
 
@@ -187,6 +189,9 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
                     <td data-testid="after-sale-status">{a.status}</td>
                     <td>{when(a.update_time)}</td>
                     <td class="row-actions">
+                      {/* A settled refund offers nothing: its state is final (the by-id form still asks). */}
+                      {a.status === "PROCESSING" && (
+                        <>
                       <button
                         class="btn primary"
                         type="button"
@@ -203,6 +208,8 @@ export function AfterSalesScreen({ api }: { api: OperatorApi }) {
                       >
                         Close
                       </button>
+                        </>
+                      )}
                     </td>
                   </tr>
                 ))}

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import type { OperatorApi } from "../api.js";
-import { when } from "../words.js";
+import { count, when } from "../words.js";
 import { Outcome, type Said, Section, said } from "./parts.js";
 
 interface Armed {
@@ -54,7 +54,7 @@ export function SandboxScreen({ api }: { api: OperatorApi }) {
           ...(merchant.trim() ? { merchant_id: merchant.trim() } : {}),
         }),
       () =>
-        `Fault ${point} armed for the next ${times} call(s)${merchant.trim() ? ` of merchant ${merchant.trim()}` : ""}.`,
+        `Fault ${point} armed for the next ${count(Number(times), "call", "calls")}${merchant.trim() ? ` of merchant ${merchant.trim()}` : ""}.`,
     );
   };
 
