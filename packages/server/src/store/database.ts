@@ -214,9 +214,17 @@ function discardingTimedOut(pool: pg.Pool, namedStatements: boolean): PostgresPo
         try {
           // A statement marked by preparedAs() is parsed and planned once per connection.
           if (name) return await client.query({ name, text, values: params as unknown[] });
-          if (text === SNAPSHOT_BEGIN && params.length === 0) {
-            const results = (await client.query(SNAPSHOT_BEGIN_GENERIC)) as unknown as pg.QueryResult[];
-            return results[0];
+          // Only with named statements: unnamed ones are planned on every call anyway.
+          if (namedStatements && text === SNAPSHOT_BEGIN && params.length === 0) {
+            try {
+              const results = (await client.query(SNAPSHOT_BEGIN_GENERIC)) as unknown as pg.QueryResult[];
+              return results[0];
+            } catch (err) {
+              // The BEGIN may have opened a transaction the failed SET aborted, and Kysely sends
+              // no ROLLBACK for a BEGIN that threw: this connection is not to be used again.
+              timedOut = true;
+              throw err;
+            }
           }
           return await client.query(text, params as unknown[]);
         } catch (err) {
