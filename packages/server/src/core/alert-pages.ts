@@ -3,6 +3,7 @@
  * the last alert of the page before. Without a limit a page holds up to 1000 alerts, the
  * whole answer of `GET /platform/alerts` before it paged (its callers see the same list).
  */
+import { pageOf } from "./page.js";
 import type { AlertLog, StoredAlert } from "./platform-ports.js";
 
 export const ALERT_PAGE_MAX = 1000;
@@ -27,8 +28,6 @@ export async function alertPage(log: AlertLog, q: AlertQuery): Promise<AlertPage
     limit + 1,
     atMs !== undefined && alertId !== undefined ? { atMs: Number(atMs), alertId } : undefined,
   );
-  const alerts = rows.slice(0, limit);
-  const last = alerts[alerts.length - 1];
-  const hasMore = rows.length > limit && last !== undefined;
-  return { alerts, hasMore, cursor: hasMore && last ? `${last.atMs}.${last.alertId}` : null };
+  const { items, hasMore, cursor } = pageOf(rows, limit, (a) => `${a.atMs}.${a.alertId}`);
+  return { alerts: items, hasMore, cursor };
 }

@@ -5,6 +5,7 @@
  * may hold client secrets); the operator token is one shared secret, so an entry says from where
  * and what, not who.
  */
+import { pageOf } from "./page.js";
 import type { RealClock } from "./ports.js";
 
 /** One operator write as the audit keeps it. */
@@ -64,10 +65,8 @@ export function operatorAudit(log: AuditLog, clock: RealClock): OperatorAudit {
     async page(q) {
       const limit = Math.min(AUDIT_PAGE_MAX, q.limit ?? AUDIT_PAGE_DEFAULT);
       const rows = await log.page({ route: q.route, before: q.cursor, limit: limit + 1 });
-      const entries = rows.slice(0, limit);
-      const hasMore = rows.length > limit;
-      const last = entries[entries.length - 1];
-      return { entries, hasMore, cursor: hasMore && last ? last.auditId : null };
+      const { items, hasMore, cursor } = pageOf(rows, limit, (e) => e.auditId);
+      return { entries: items, hasMore, cursor };
     },
   };
 }

@@ -3,6 +3,8 @@
  * and time (cancelled ones too), and the after-sales queue (open refund requests first). Both
  * page by cursor, newest redemption first and oldest open request first.
  */
+
+import { type Page, pageOf } from "./page.js";
 import type { AfterSaleOrderRecord, RedemptionRecord } from "./records.js";
 import { fail, ok, type Result } from "./result.js";
 
@@ -45,11 +47,7 @@ export interface OperatorRecordReads {
   ): Promise<AfterSaleOrderRecord[]>;
 }
 
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly hasMore: boolean;
-  readonly cursor: string | null;
-}
+export type { Page } from "./page.js";
 
 export interface PageQuery {
   readonly cursor?: string | undefined;
@@ -80,13 +78,6 @@ function queueMark(cursor: string | undefined): QueueMark | null | undefined {
   return m ? { open: m[1] === "1", afterSaleOrderId: m[2] as string } : undefined;
 }
 
-function paged<T>(rows: T[], limit: number, mark: (last: T) => string): Page<T> {
-  const items = rows.slice(0, limit);
-  const hasMore = rows.length > limit;
-  const last = items[items.length - 1];
-  return { items, hasMore, cursor: hasMore && last !== undefined ? mark(last) : null };
-}
-
 export function operatorReads(store: OperatorRecordReads): OperatorReads {
   return {
     async searchRedemptions(filter, page) {
@@ -98,14 +89,14 @@ export function operatorReads(store: OperatorRecordReads): OperatorReads {
       if (after === undefined) return refused("cursor is not one this search answered");
       const limit = Math.min(READ_PAGE_MAX, page.limit ?? READ_PAGE_DEFAULT);
       const rows = await store.searchRedemptions(filter, after, limit + 1);
-      return ok(paged(rows, limit, (r) => `${r.redeemTime}.${r.redeemId}`));
+      return ok(pageOf(rows, limit, (r) => `${r.redeemTime}.${r.redeemId}`));
     },
     async afterSaleQueue(state, page) {
       const after = queueMark(page.cursor);
       if (after === undefined) return refused("cursor is not one this queue answered");
       const limit = Math.min(READ_PAGE_MAX, page.limit ?? READ_PAGE_DEFAULT);
       const rows = await store.afterSaleQueue(state, after, limit + 1);
-      return ok(paged(rows, limit, (a) => `${a.status === "PROCESSING" ? 1 : 2}.${a.afterSaleOrderId}`));
+      return ok(pageOf(rows, limit, (a) => `${a.status === "PROCESSING" ? 1 : 2}.${a.afterSaleOrderId}`));
     },
   };
 }

@@ -5,6 +5,7 @@
  * no way to return it. POS devices' own apps and grants are not listed (the devices list shows
  * them).
  */
+import { type Page, pageOf } from "./page.js";
 import { fail, ok, type Result } from "./result.js";
 
 export const MAX_PAGE = 100;
@@ -65,12 +66,7 @@ export interface PlatformDirectory {
   grants(merchantId: string, page: PageQuery): Promise<GrantEntry[]>;
 }
 
-export interface Page<T> {
-  readonly items: T[];
-  readonly hasMore: boolean;
-  /** The last id of this page; null on the last page. */
-  readonly cursor: string | null;
-}
+export type { Page } from "./page.js";
 
 /** A page request as the route reads it: both optional. */
 export interface PageRequest {
@@ -93,11 +89,7 @@ export async function paged<T>(
   idOf: (row: T) => string,
 ): Promise<Page<T>> {
   const limit = Math.min(MAX_PAGE, Math.max(1, request.limit ?? DEFAULT_PAGE));
-  const rows = await read({ after: request.cursor ?? null, limit: limit + 1 });
-  const items = rows.slice(0, limit);
-  const hasMore = rows.length > limit;
-  const last = items[items.length - 1];
-  return { items, hasMore, cursor: hasMore && last ? idOf(last) : null };
+  return pageOf(await read({ after: request.cursor ?? null, limit: limit + 1 }), limit, idOf);
 }
 
 const unknownMerchant = () => fail("not_found", "unknown merchant", { message: "unknown merchant" });

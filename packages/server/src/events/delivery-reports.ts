@@ -12,6 +12,7 @@
  * So "the last error" of an app is the newest error still kept on a failed or dead delivery:
  * once an event is delivered its earlier errors are gone.
  */
+import { pageOf } from "../core/page.js";
 import type { RealClock } from "../core/ports.js";
 import { fail, ok, type Result } from "../core/result.js";
 import type { DeliveryKey } from "./ports.js";
@@ -139,14 +140,6 @@ export function displayTarget(url: string | null): string | null {
   }
 }
 
-/** A page of `rows` fetched with one extra row: the page, whether more follow, where they start. */
-function pageOf<T>(rows: readonly T[], limit: number, cursorOf: (last: T) => string) {
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const hasMore = rows.length > limit && last !== undefined;
-  return { page, hasMore, cursor: hasMore && last !== undefined ? cursorOf(last) : null };
-}
-
 export function webhookReports(deps: WebhookReportDeps): WebhookReportServices {
   const { store } = deps;
   const appOf = async (clientKey: string | undefined): Promise<Result<string | undefined>> => {
@@ -166,13 +159,13 @@ export function webhookReports(deps: WebhookReportDeps): WebhookReportServices {
         after: eventId && appId ? { eventId, appId } : undefined,
         limit: limit + 1,
       });
-      const { page, hasMore, cursor } = pageOf(rows, limit, (d) => `${d.eventId}.${d.appId}`);
+      const { items: page, hasMore, cursor } = pageOf(rows, limit, (d) => `${d.eventId}.${d.appId}`);
       return ok({ counts: await store.outcomeCounts(app.value), deliveries: page, hasMore, cursor });
     },
     async apps(q) {
       const limit = Math.min(100, q.limit ?? 50);
       const rows = await store.apps(q.cursor, limit + 1);
-      const { page, hasMore, cursor } = pageOf(rows, limit, (a) => a.appId);
+      const { items: page, hasMore, cursor } = pageOf(rows, limit, (a) => a.appId);
       return { apps: page.map((a) => ({ ...a, webhookUrl: displayTarget(a.webhookUrl) })), hasMore, cursor };
     },
     async replayAll(clientKey) {

@@ -4,6 +4,7 @@
  * server listens, nudged when something may have been committed, stopped on close). Bound to
  * the store's ports in the composition root.
  */
+import { pageOf } from "../core/page.js";
 import type { RealClock } from "../core/ports.js";
 import { fail, ok, type Result } from "../core/result.js";
 import type { SecretBox } from "../security/secret-box.js";
@@ -67,10 +68,8 @@ export function eventServices(deps: EventDeliveryDeps): EventServices {
         after: eventId && appId ? { eventId, appId } : undefined,
         limit: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      const hasMore = rows.length > limit;
-      return { deadLetters: page, hasMore, cursor: hasMore && last ? `${last.eventId}.${last.appId}` : null };
+      const { items, hasMore, cursor } = pageOf(rows, limit, (d) => `${d.eventId}.${d.appId}`);
+      return { deadLetters: items, hasMore, cursor };
     },
     async replay(eventId, clientKey) {
       const replayed = await store.replay(eventId, clientKey, realClock.nowMs());
