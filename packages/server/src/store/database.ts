@@ -15,11 +15,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql } from "kysely";
 import pg from "pg";
 import { MIGRATIONS } from "./migrations.js";
 import { PGliteDialect } from "./pglite-dialect.js";
+import { type SqlSession, startPGliteThread } from "./pglite-thread.js";
 import type { DB } from "./schema.js";
 
 export interface Database {
@@ -242,8 +242,6 @@ function discardingTimedOut(pool: pg.Pool, namedStatements: boolean): PostgresPo
   };
 }
 
-const pgliteParsers = { [INT8]: (v: string) => v };
-
 function lockDataDir(dir: string): () => void {
   const lockPath = join(dir, "LOCK");
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -274,10 +272,10 @@ function isAlive(pid: number): boolean {
 }
 
 async function openPGlite(opts: OpenOptions): Promise<Database> {
-  let pglite: PGlite;
+  let pglite: SqlSession;
   let unlock = () => {};
   if (opts.memory) {
-    pglite = await PGlite.create({ parsers: pgliteParsers });
+    pglite = await startPGliteThread(undefined);
   } else {
     const dataDir = opts.dataDir ?? "./data";
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -287,13 +285,13 @@ async function openPGlite(opts: OpenOptions): Promise<Database> {
       if (!existsSync(dbDir)) {
         const tmp = join(dataDir, `pglite.init-${process.pid}`);
         rmSync(tmp, { recursive: true, force: true });
-        const fresh = await PGlite.create(tmp, { parsers: pgliteParsers });
+        const fresh = await startPGliteThread(tmp);
         const freshDb = new Kysely<DB>({ dialect: new PGliteDialect(fresh) });
         await migrate(freshDb, false);
         await fresh.close();
         renameSync(tmp, dbDir);
       }
-      pglite = await PGlite.create(dbDir, { parsers: pgliteParsers });
+      pglite = await startPGliteThread(dbDir);
     } catch (err) {
       unlock();
       throw err;
@@ -306,7 +304,7 @@ async function openPGlite(opts: OpenOptions): Promise<Database> {
     db,
     close: async () => {
       await db.destroy();
-      if (!pglite.closed) await pglite.close();
+      await pglite.close();
       unlock();
     },
   };
