@@ -1,7 +1,7 @@
 /** The command line of `npm run bench` (the usage text of --help is printed here). */
 export type Db = "postgres" | "pglite";
-export type Scenario = "lookup_code" | "lookup_qr" | "redeem" | "contested";
-export const ALL_SCENARIOS: Scenario[] = ["lookup_code", "lookup_qr", "redeem", "contested"];
+export type Scenario = "lookup_code" | "lookup_qr" | "redeem" | "contested" | "redeem_100";
+export const ALL_SCENARIOS: Scenario[] = ["lookup_code", "lookup_qr", "redeem", "contested", "redeem_100"];
 
 export interface Options {
   readonly mode: "quick" | "full";
@@ -16,7 +16,7 @@ export interface Options {
   readonly profile: boolean;
   readonly adminUrl: string;
   readonly contestedCodes: number;
-  /** Extra paced lookup runs at these fractions of the peak (the latency curve); 0.8 always runs. */
+  /** Extra paced lookup runs at these fractions of the peak (the latency curve); 0.5 always runs. */
   readonly curve: number[];
   readonly keep: boolean;
   /**
@@ -44,7 +44,7 @@ export function parseOptions(argv: string[]): Options {
   if (has("--help") || has("-h")) {
     process.stdout.write(`npm run bench -- [--quick] [--huge] [--db postgres|pglite|both] [--sizes 10k,1m]
   [--pglite-sizes 10k] [--concurrency 16,32,64] [--duration S] [--warmup S] [--label NAME]
-  [--scenarios lookup_code,lookup_qr,redeem,contested] [--no-limits] [--profile]
+  [--scenarios lookup_code,lookup_qr,redeem,contested,redeem_100] [--no-limits] [--profile]
   [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--contested-codes 4] [--keep]
   [--shared-cluster]\n`);
     process.exit(0);

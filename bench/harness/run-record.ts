@@ -4,7 +4,7 @@ import type { PacedResult } from "../lib/paced-load.js";
 import type { ProfileSummary } from "../lib/profile.js";
 import type { Layout } from "../lib/world.js";
 import type { DbenchResult } from "../limit/pgbench.js";
-import type { LevelCost } from "./cost.js";
+import type { LevelCost, OpCost } from "./cost.js";
 import type { LimitH } from "./limit-h.js";
 import type { Db, Options, Scenario } from "./options.js";
 
@@ -46,14 +46,19 @@ export interface WorldRun {
   L: { lookup_code: number | null; redeem: number | null };
   /** Cost per operation at the headline concurrency of each operation. */
   cost: { lookup_code: CostHeadline | null; redeem: CostHeadline | null };
-  lookup_p99_at_80pct: {
+  /** Lookups paced at half of our closed-loop peak (the latency criterion). */
+  lookup_p99_at_half_peak: {
     peak_rps: number;
     concurrency: number;
     offered_rate: number;
     result: PacedResult;
-    /** The canned server (H) paced at 80 % of its own throughput at the same concurrency. */
-    h_reference: { offered_rate: number; result: PacedResult } | null;
+    /** The canned server (H) paced at the same absolute rate and concurrency. */
+    h_same_rate: { offered_rate: number; result: PacedResult };
+    /** Our p99 / H's p99 at that rate. */
+    p99_ratio_to_h: number | null;
   } | null;
+  /** redeem_100 (PostgreSQL): 100-code redeems against 1-code redeems at one concurrency. */
+  redeem_100: RedeemManyRecord | null;
   /** Paced lookups at other fractions of the peak (`--curve`). */
   lookup_curve: { fraction: number; offered_rate: number; result: PacedResult }[];
   contested_check: ContestedCheck | null;
@@ -61,6 +66,24 @@ export interface WorldRun {
   notes: string[];
   /** Set when the server stopped answering: the remaining measurements of this world were skipped. */
   failure: string | null;
+}
+
+/** The 100-code redeem's figures: throughput, and CPU per code against a 1-code redeem's. */
+export interface RedeemManyRecord {
+  readonly concurrency: number;
+  readonly codes_per_redeem: number;
+  readonly redeems_per_s: number;
+  readonly codes_per_s: number;
+  readonly one_code_redeems_per_s: number;
+  readonly cost_100: OpCost;
+  readonly cost_1: OpCost;
+  /** Server + PostgreSQL CPU ms per code of a 100-code redeem. */
+  readonly cpu_ms_per_code: number | null;
+  /** Server + PostgreSQL CPU ms per 1-code redeem, same concurrency. */
+  readonly cpu_ms_per_1_code_redeem: number | null;
+  readonly cost_per_code_ratio_to_1: number | null;
+  /** The 100-code orders were used up before the run's end. */
+  readonly wrapped: boolean;
 }
 
 /** The cost figures of one operation at its headline concurrency. */
@@ -93,7 +116,8 @@ export function emptyRun(opts: Options, db: Db, n: number, lay: Layout): WorldRu
     H: { lookup_code: null, redeem: null },
     L: { lookup_code: null, redeem: null },
     cost: { lookup_code: null, redeem: null },
-    lookup_p99_at_80pct: null,
+    lookup_p99_at_half_peak: null,
+    redeem_100: null,
     lookup_curve: [],
     contested_check: null,
     profile: null,

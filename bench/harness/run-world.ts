@@ -13,6 +13,7 @@ import { type DResult, dOnPglite } from "./limit-d.js";
 import { pacedLookups } from "./lookup-paced.js";
 import type { Db, Options } from "./options.js";
 import { ServerStalled, warmUp } from "./ours.js";
+import { redeemMany } from "./redeem-many.js";
 import { setHeadline, type WorldRun } from "./run-record.js";
 import {
   closeSession,
@@ -69,6 +70,7 @@ async function measure(
   for (const c of s.opts.levels) await measureLevel(s, t, c, pgliteD, contested);
   await pacedLookups(s, t);
   setHeadline(s.run);
+  await redeemMany(s, t);
 }
 
 /** The main thread's CPU profile (thread id 0; worker threads write their own), over the measured windows. */
@@ -79,7 +81,7 @@ function summarizeRunProfile(s: Session): void {
   const file = files.find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)) ?? files[0];
   if (!file) return;
   const windows = Object.values(run.scenarios).flatMap((list) => (list ?? []).map((r) => r.window_us));
-  if (run.lookup_p99_at_80pct) windows.push(run.lookup_p99_at_80pct.result.window_us);
+  if (run.lookup_p99_at_half_peak) windows.push(run.lookup_p99_at_half_peak.result.window_us);
   run.profile = summarizeProfile(join(profileDir, file), windows);
   log(`  profile: ${join(profileDir, file)}`);
   for (const f of run.profile.top_functions.slice(0, 15))

@@ -13,7 +13,7 @@ import { operatorPost } from "../lib/client.js";
 import { log, Progress } from "../lib/progress.js";
 import { ROOT, type ServerProcess, startServer } from "../lib/server.js";
 import { round } from "../lib/stats.js";
-import { APP, baseWorld, itemBatchSql, type Layout, LOADED_TABLES, layout } from "../lib/world.js";
+import { APP, baseWorld, itemBatchSql, type Layout, LOADED_TABLES, layout, MULTI } from "../lib/world.js";
 import { onCleanup } from "./cleanup.js";
 import type { Db, Options } from "./options.js";
 import { emptyRun, type WorldRun } from "./run-record.js";
@@ -199,6 +199,14 @@ async function loadOnPostgres(s: Session): Promise<void> {
     for (const statement of itemBatchSql(a, e, now)) await client.query(statement);
     await client.query("COMMIT");
     bar.update(e);
+  }
+  if (opts.scenarios.includes("redeem_100")) {
+    const first = n;
+    const end = n + MULTI.orders * MULTI.perOrder;
+    await client.query("BEGIN");
+    for (const statement of itemBatchSql(first, end, now, MULTI.perOrder)) await client.query(statement);
+    await client.query("COMMIT");
+    log(`  ${MULTI.orders} orders of ${MULTI.perOrder} codes loaded (redeem_100)`);
   }
   await client.query("SET session_replication_role = origin");
   await client.query(`VACUUM ANALYZE ${LOADED_TABLES.join(", ")}`);

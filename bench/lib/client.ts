@@ -47,11 +47,14 @@ export function lookupQrBody(qr: string): string {
   return JSON.stringify({ merchant_id: MERCHANT, third_shop_id: THIRD_SHOP, qr_info: qr });
 }
 export function redeemBody(shopOrderId: string, code: string): string {
+  return redeemBodyOf(shopOrderId, [code]);
+}
+export function redeemBodyOf(shopOrderId: string, codes: readonly string[]): string {
   return JSON.stringify({
     merchant_id: MERCHANT,
     third_shop_id: THIRD_SHOP,
     shop_order_id: shopOrderId,
-    code_list: [code],
+    code_list: codes,
     locale: LOCALE,
   });
 }

@@ -29,11 +29,13 @@ export function renderMarkdown(r: Json): string {
       `${r.config.duration_s} s per measurement after a ${r.config.warmup_s} s warm-up.`,
   );
   out.push("");
-  if (r.ratios) {
+  if (r.headline) {
     out.push(
       `**Headline (${dbName(r.headline.db)}, ${size(r.headline.n)} vouchers):** typed-code lookup ${f(r.ratios.lookup_code, 2)} L ` +
         `(c=${r.headline.reference_concurrency.lookup_code}: D ${int(r.D.lookup_code)}, H ${int(r.H.lookup_code)}, L ${int(r.L.lookup_code)} rps); ` +
-        `redeem ${f(r.ratios.redeem, 2)} L (c=${r.headline.reference_concurrency.redeem}: D ${int(r.D.redeem)}, H ${int(r.H.redeem)}, L ${int(r.L.redeem)} rps).`,
+        `redeem ${f(r.ratios.redeem, 2)} L (c=${r.headline.reference_concurrency.redeem}: D ${int(r.D.redeem)}, H ${int(r.H.redeem)}, L ${int(r.L.redeem)} rps). ` +
+        `Embedded: lookup ${f(r.ratios.pglite_lookup_code, 2)} L, redeem ${f(r.ratios.pglite_redeem, 2)} L. ` +
+        `Lookup p99 at half of peak / H's at the same rate: ${f(r.latency.lookup_p99_ratio_to_h_at_half_peak, 2)}.`,
     );
     out.push("");
   }
@@ -63,14 +65,15 @@ export function renderMarkdown(r: Json): string {
     }
     // Paced runs (an even open-loop arrival rate, latency from when each request was due).
     const paced: { label: string; bold: boolean; s: Json }[] = [];
-    const p = run.lookup_p99_at_80pct;
-    if (p) paced.push({ label: `80 % of peak (${int(p.offered_rate)}/s offered)`, bold: true, s: p.result });
-    if (p?.h_reference)
+    const p = run.lookup_p99_at_half_peak;
+    if (p) {
+      paced.push({ label: `50 % of peak (${int(p.offered_rate)}/s offered)`, bold: true, s: p.result });
       paced.push({
-        label: `80 % of peak, H alone (bare Fastify, canned; ${int(p.h_reference.offered_rate)}/s)`,
+        label: `the same rate, H alone (bare Fastify, canned; ${int(p.h_same_rate.offered_rate)}/s)`,
         bold: false,
-        s: p.h_reference.result,
+        s: p.h_same_rate.result,
       });
+    }
     for (const c of run.lookup_curve ?? [])
       paced.push({
         label: `${Math.round(c.fraction * 100)} % of peak (${int(c.offered_rate)}/s)`,
@@ -173,17 +176,29 @@ export function renderMarkdown(r: Json): string {
       `- ${c.met === null ? "n/a" : c.met ? "met" : "**not met**"}: ${c.name}${c.value !== null ? ` (${c.value})` : ""}`,
     );
   }
-  const reference = r.runs.filter((run: Json) => run.lookup_p99_at_80pct?.h_reference);
-  if (reference.length) {
+  const many = r.runs.filter((run: Json) => run.redeem_100);
+  if (many.length) {
     out.push("");
     out.push(
-      "For comparison, the HTTP stack alone (H: bare Fastify, canned answer) paced the same way at 80 % of its own peak:",
+      "Redeems of 100 codes of one order against redeems of one code, same concurrency (CPU = server + PostgreSQL):",
     );
     out.push("");
-    for (const run of reference) {
-      const h = run.lookup_p99_at_80pct.h_reference;
+    for (const run of many) {
+      const m = run.redeem_100;
       out.push(
-        `- during the ${dbName(run.db)} ${size(run.n)} world: ${int(h.offered_rate)}/s offered, p50 ${f(h.result.latency_ms.p50)} ms, p99 ${f(h.result.latency_ms.p99)} ms`,
+        `- ${dbName(run.db)} ${size(run.n)}, c=${m.concurrency}: ${f(m.redeems_per_s)} redeems/s (${int(m.codes_per_s)} codes/s${m.wrapped ? ", orders used up" : ""}) against ${f(m.one_code_redeems_per_s)} 1-code redeems/s; ${f(m.cpu_ms_per_code, 3)} ms per code against ${f(m.cpu_ms_per_1_code_redeem, 3)} ms per 1-code redeem: **ratio ${f(m.cost_per_code_ratio_to_1, 3)}**`,
+      );
+    }
+  }
+  const reference = r.runs.filter((run: Json) => run.lookup_p99_at_half_peak);
+  if (reference.length) {
+    out.push("");
+    out.push("Lookup p99 paced at half of our peak, beside the HTTP stack alone (H) paced at the same rate:");
+    out.push("");
+    for (const run of reference) {
+      const p = run.lookup_p99_at_half_peak;
+      out.push(
+        `- ${dbName(run.db)} ${size(run.n)}: ${int(p.offered_rate)}/s offered; ours p99 ${f(p.result.latency_ms.p99)} ms, H p99 ${f(p.h_same_rate.result.latency_ms.p99)} ms, **ratio ${f(p.p99_ratio_to_h)}**`,
       );
     }
   }

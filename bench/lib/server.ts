@@ -8,6 +8,12 @@ import { join } from "node:path";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 export const RATE_LIMIT = 1_000_000;
+/**
+ * The enumeration budget (default 300 misses a minute per app and merchant), raised too: a
+ * request holds each code it names as a miss while it runs, so 4 concurrent 100-code redeems
+ * would hold 400 and the next be refused (redeem_100).
+ */
+export const MISS_BUDGET = 1_000_000;
 
 export interface ServerOptions {
   readonly databaseUrl?: string;
@@ -90,6 +96,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     FULFILL_RATE_LIMIT: String(RATE_LIMIT),
+    FULFILL_MISS_BUDGET: String(MISS_BUDGET),
     FULFILL_OPERATOR_TOKEN: opts.operatorToken,
     LOG_LEVEL: "warn",
   };

@@ -46,6 +46,21 @@ export function itemOf(i: number): string {
   return (ITEM_BASE + BigInt(i)).toString();
 }
 
+/**
+ * The 100-code orders of the redeem_100 scenario (PostgreSQL worlds): items [n, n + 100·K) after
+ * the world's one-item orders, 100 to an order, order j = MULTI_ORDER_BASE + n/100 + j.
+ */
+export const MULTI = { orders: 1500, perOrder: 100 } as const;
+export const MULTI_ORDER_BASE = 5890000000000000000n;
+
+export function multiOrderOf(n: number, j: number): { order: string; codes: string[] } {
+  const first = n + j * MULTI.perOrder;
+  return {
+    order: (MULTI_ORDER_BASE + BigInt(first / MULTI.perOrder)).toString(),
+    codes: Array.from({ length: MULTI.perOrder }, (_, m) => codeOf(first + m)),
+  };
+}
+
 /** Which items each scenario may touch: redeems never reach the lookup-by-QR orders or the contested range. */
 export interface Layout {
   readonly n: number;
@@ -103,11 +118,12 @@ export function baseWorld(nowSec: number): WorldT {
  * execution order, sub-fulfillment order, shop snapshot), all WAIT_FULFILL, the product's window:
  * the store's own item-table writer, set-based.
  */
-export function itemBatchSql(a: number, b: number, nowSec: number): string[] {
+export function itemBatchSql(a: number, b: number, nowSec: number, perOrder = 1): string[] {
   return generatedItemsSql({
     first: a,
     end: b,
-    orderIdBase: ORDER_BASE,
+    orderIdBase: perOrder === 1 ? ORDER_BASE : MULTI_ORDER_BASE,
+    itemsPerOrder: perOrder,
     itemIdBase: ITEM_BASE,
     code: { multiplier: CODE_MULT, modulus: CODE_MOD, minimum: CODE_MIN },
     merchantId: MERCHANT,

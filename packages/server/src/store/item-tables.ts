@@ -205,6 +205,8 @@ export interface GeneratedItems {
   readonly end: number;
   readonly orderIdBase: bigint;
   readonly itemIdBase: bigint;
+  /** Items per shop order (default 1): item i belongs to order orderIdBase + floor(i / itemsPerOrder). */
+  readonly itemsPerOrder?: number;
   /** code(i) = (i · multiplier mod modulus) + minimum: distinct 12-digit codes when they are coprime. */
   readonly code: { readonly multiplier: bigint; readonly modulus: bigint; readonly minimum: bigint };
   readonly merchantId: string;
@@ -228,7 +230,10 @@ export function generatedItemsSql(spec: GeneratedItems): string[] {
     return String(value);
   };
   const text = (value: string): string => `'${value.replaceAll("'", "''")}'`;
-  const order = `${id(spec.orderIdBase)} + i`;
+  const perOrder = spec.itemsPerOrder ?? 1;
+  if (!Number.isInteger(perOrder) || perOrder < 1 || spec.first % perOrder !== 0)
+    throw new Error("itemsPerOrder must be a positive integer dividing first");
+  const order = perOrder === 1 ? `${id(spec.orderIdBase)} + i` : `${id(spec.orderIdBase)} + i / ${perOrder}`;
   const item = `${id(spec.itemIdBase)} + i`;
   const { multiplier, modulus, minimum } = spec.code;
   const values: { [T in ItemTable]: Record<keyof Row<T>, string> } = {
@@ -266,6 +271,8 @@ export function generatedItemsSql(spec: GeneratedItems): string[] {
   return ITEM_TABLES.map((table) => {
     const columns: readonly string[] = ITEM_COLUMNS[table];
     const row = values[table] as Record<string, string>;
-    return `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${columns.map((c) => row[c]).join(", ")} FROM ${series}`;
+    // One shop order row per order: the first of its items.
+    const oneRowPerOrder = table === "shop_orders" && perOrder > 1 ? ` WHERE i % ${perOrder} = 0` : "";
+    return `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${columns.map((c) => row[c]).join(", ")} FROM ${series}${oneRowPerOrder}`;
   });
 }
