@@ -87,7 +87,11 @@ class PGliteDriver implements Driver {
     release?.();
   }
 
-  async destroy(): Promise<void> {}
+  // Takes the connection for good: the database closes only after the caller holding it (a
+  // transaction between its statements) has released it.
+  async destroy(): Promise<void> {
+    await this.#mutex.lock();
+  }
 }
 
 export class PGliteDialect implements Dialect {

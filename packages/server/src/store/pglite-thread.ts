@@ -56,6 +56,14 @@ interface Waiting {
   reject(err: Error): void;
 }
 
+/**
+ * The thread is gone (closed, or exited): 57P01 like a server shutting down, so that callers
+ * answer it as the database being unavailable (R13, 503), never as a refused statement.
+ */
+function goneError(message: string): Error {
+  return Object.assign(new Error(message), { code: "57P01" });
+}
+
 /** An error of the database as the driver threw it in the worker: same message, SQLSTATE and detail. */
 function databaseError(fields: NonNullable<Reply["error"]>): Error {
   const { name, message, ...rest } = fields;
@@ -67,12 +75,13 @@ class PGliteThread implements SqlSession {
   readonly #waiting = new Map<number, Waiting>();
   #next = 1;
   #stopped: Error | null = null;
+  #closing: Promise<void> | null = null;
 
   constructor(worker: Worker) {
     this.#worker = worker;
     worker.on("message", (reply: Reply) => this.#settle(reply));
     worker.on("error", (err) => this.#stop(err));
-    worker.on("exit", (code) => this.#stop(new Error(`the embedded database's thread exited (${code})`)));
+    worker.on("exit", (code) => this.#stop(goneError(`the embedded database's thread exited (${code})`)));
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<{ rows: R[]; affectedRows?: number }> {
@@ -82,14 +91,20 @@ class PGliteThread implements SqlSession {
     }));
   }
 
-  async close(): Promise<void> {
-    if (this.#stopped) return;
-    try {
-      await this.#ask({ close: true });
-    } finally {
-      this.#stop(new Error("the embedded database is closed"));
-      await this.#worker.terminate();
-    }
+  /** Closes PGlite in the thread, then the thread; every caller of close waits for the same end. */
+  close(): Promise<void> {
+    this.#closing ??= this.#stopped
+      ? Promise.resolve()
+      : this.#ask({ close: true })
+          .then(
+            () => undefined,
+            () => undefined,
+          )
+          .finally(async () => {
+            this.#stop(goneError("the embedded database is closed"));
+            await this.#worker.terminate();
+          });
+    return this.#closing;
   }
 
   /** Resolves once the database is open in the worker (the reply to message 0). */
@@ -102,7 +117,12 @@ class PGliteThread implements SqlSession {
     const id = this.#next++;
     return new Promise<Reply>((resolve, reject) => {
       this.#wait(id, { resolve, reject });
-      this.#worker.postMessage({ id, ...message });
+      try {
+        this.#worker.postMessage({ id, ...message });
+      } catch (err) {
+        // A value structured clone cannot copy: nothing was sent, nothing is awaited.
+        this.#settle({ id, error: { name: "DataCloneError", message: String((err as Error).message) } });
+      }
     });
   }
 

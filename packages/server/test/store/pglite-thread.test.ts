@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Database, openDatabase } from "../../src/store/database.js";
+import { type Database, isDatabaseUnavailable, openDatabase } from "../../src/store/database.js";
 
 describe("PGlite in its worker thread", () => {
   const dirs: string[] = [];
@@ -103,6 +103,39 @@ describe("PGlite in its worker thread", () => {
     expect(second.rows[0]?.now).not.toBe(first.rows[0]?.now);
   });
 
+  it("closes only after the transaction in progress has ended, and then answers as unavailable", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pglite-thread-"));
+    dirs.push(dir);
+    const database = await open(dir);
+    await sql`CREATE TABLE done (step int)`.execute(database.db);
+    let began!: () => void;
+    const inside = new Promise<void>((r) => {
+      began = r;
+    });
+    const work = database.db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO done VALUES (1)`.execute(trx);
+      began();
+      await new Promise((r) => setTimeout(r, 100));
+      await sql`INSERT INTO done VALUES (2)`.execute(trx);
+    });
+    await inside;
+    // Two closes at once, in the middle of the transaction: both wait for the same end.
+    await Promise.all([database.close(), database.close()]);
+    await work;
+    const gone = await database
+      .close()
+      .then(() => sql`SELECT 1`.execute(database.db).catch((e: unknown) => e));
+    expect(gone).toBeInstanceOf(Error);
+    const thread = await import("../../src/store/pglite-thread.js");
+    const session = await thread.startPGliteThread(undefined);
+    await session.close();
+    const unavailable = await session.query("SELECT 1", []).catch((e: unknown) => e);
+    expect(isDatabaseUnavailable(unavailable)).toBe(true);
+    const again = await open(dir);
+    const rows = await sql<{ step: number }>`SELECT step FROM done ORDER BY step`.execute(again.db);
+    expect(rows.rows).toEqual([{ step: 1 }, { step: 2 }]);
+  });
+
   it("keeps what was written in the folder, and refuses statements once closed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pglite-thread-"));
     dirs.push(dir);
@@ -110,7 +143,8 @@ describe("PGlite in its worker thread", () => {
     await sql`CREATE TABLE kept (v text)`.execute(first.db);
     await sql`INSERT INTO kept VALUES ('written')`.execute(first.db);
     await first.close();
-    await expect(sql`SELECT 1`.execute(first.db)).rejects.toThrow();
+    const refused = await sql`SELECT 1`.execute(first.db).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Error);
     const again = await open(dir);
     const rows = await sql<{ v: string }>`SELECT v FROM kept`.execute(again.db);
     expect(rows.rows).toEqual([{ v: "written" }]);
