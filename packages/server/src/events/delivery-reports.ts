@@ -69,10 +69,12 @@ export interface AppDeliveries {
 export interface DeliveryReports {
   /** The app id of a client key; null when there is no such app. */
   appIdOf(clientKey: string): Promise<string | null>;
-  /** Counts by outcome, of one app or of all. */
-  outcomeCounts(appId: string | undefined): Promise<OutcomeCounts>;
-  /** Deliveries of one outcome, newest event first. */
-  deliveries(filter: DeliveryFilter): Promise<DeliveryRow[]>;
+  /**
+   * Deliveries of one outcome, newest event first, and the counts by outcome (of the filter's
+   * app, or of all), read in one snapshot: the relay moves deliveries on between two reads, and
+   * a page must not count three dead letters while listing one.
+   */
+  deliveryPage(filter: DeliveryFilter): Promise<{ rows: DeliveryRow[]; counts: OutcomeCounts }>;
   /** Apps with a webhook URL or any delivery, by app id, after `afterAppId`. */
   apps(afterAppId: string | undefined, limit: number): Promise<AppDeliveries[]>;
   /** Every dead delivery (of one app, or all) back to pending with a fresh attempt budget; how many. */
@@ -153,14 +155,14 @@ export function webhookReports(deps: WebhookReportDeps): WebhookReportServices {
       if (!app.ok) return app;
       const limit = Math.min(100, q.limit ?? 50);
       const [eventId, appId] = q.cursor ? q.cursor.split(".") : [];
-      const rows = await store.deliveries({
+      const { rows, counts } = await store.deliveryPage({
         outcome: q.outcome,
         appId: app.value,
         after: eventId && appId ? { eventId, appId } : undefined,
         limit: limit + 1,
       });
       const { items: page, hasMore, cursor } = pageOf(rows, limit, (d) => `${d.eventId}.${d.appId}`);
-      return ok({ counts: await store.outcomeCounts(app.value), deliveries: page, hasMore, cursor });
+      return ok({ counts, deliveries: page, hasMore, cursor });
     },
     async apps(q) {
       const limit = Math.min(100, q.limit ?? 50);

@@ -44,6 +44,72 @@ function isOutcome(v: string): v is DeliveryOutcome {
   return (DELIVERY_OUTCOMES as readonly string[]).includes(v);
 }
 
+async function outcomeCounts(db: Kysely<DB>, appId: string | undefined): Promise<OutcomeCounts> {
+  let q = db
+    .selectFrom("webhook_deliveries as d")
+    .select((eb) => [OUTCOME_OF_D.as("outcome"), eb.fn.countAll<string>().as("n")]);
+  if (appId !== undefined) q = q.where("d.app_id", "=", appId);
+  const rows = await q.groupBy(sql`1`).execute();
+  const counts = noCounts();
+  for (const r of rows) if (isOutcome(r.outcome)) counts[r.outcome] = Number(r.n);
+  return counts;
+}
+
+async function deliveries(db: Kysely<DB>, filter: DeliveryFilter): Promise<DeliveryRow[]> {
+  let q = db
+    .selectFrom("webhook_deliveries as d")
+    .innerJoin("outbox as o", "o.event_id", "d.event_id")
+    .innerJoin("apps as a", "a.app_id", "d.app_id")
+    .select([
+      "d.event_id",
+      "d.app_id",
+      "a.client_key",
+      "o.event_type",
+      "o.shop_order_id",
+      "o.merchant_id",
+      "o.create_time",
+      "d.state",
+      "d.attempts",
+      "d.replays",
+      "d.next_attempt_at",
+      "d.last_attempt_at",
+      "d.last_status",
+      "d.last_error",
+      "d.delivered_at",
+      "d.dead_at",
+      OUTCOME_OF_D.as("outcome"),
+    ])
+    .where(outcomeIs(filter.outcome));
+  if (filter.appId !== undefined) q = q.where("d.app_id", "=", filter.appId);
+  if (filter.after) {
+    const { eventId, appId } = filter.after;
+    q = q.where(sql<boolean>`(d.event_id, d.app_id) < (${eventId}::bigint, ${appId}::bigint)`);
+  }
+  const rows = await q
+    .orderBy("d.event_id", "desc")
+    .orderBy("d.app_id", "desc")
+    .limit(filter.limit)
+    .execute();
+  return rows.map((r) => ({
+    eventId: r.event_id,
+    appId: r.app_id,
+    clientKey: r.client_key,
+    eventType: r.event_type,
+    shopOrderId: r.shop_order_id,
+    merchantId: r.merchant_id,
+    createTime: Number(r.create_time),
+    outcome: r.outcome,
+    attempts: Number(r.attempts),
+    replays: Number(r.replays),
+    nextAttemptAt: r.state === "pending" ? num(r.next_attempt_at) : null,
+    lastAttemptAt: num(r.last_attempt_at),
+    lastStatus: r.last_status === null ? null : Number(r.last_status),
+    lastError: r.last_error,
+    deliveredAt: num(r.delivered_at),
+    deadAt: num(r.dead_at),
+  }));
+}
+
 export class DeliveryReportStore implements DeliveryReports {
   constructor(readonly db: Kysely<DB>) {}
 
@@ -56,70 +122,15 @@ export class DeliveryReportStore implements DeliveryReports {
     return r?.app_id ?? null;
   }
 
-  async outcomeCounts(appId: string | undefined): Promise<OutcomeCounts> {
-    let q = this.db
-      .selectFrom("webhook_deliveries as d")
-      .select((eb) => [OUTCOME_OF_D.as("outcome"), eb.fn.countAll<string>().as("n")]);
-    if (appId !== undefined) q = q.where("d.app_id", "=", appId);
-    const rows = await q.groupBy(sql`1`).execute();
-    const counts = noCounts();
-    for (const r of rows) if (isOutcome(r.outcome)) counts[r.outcome] = Number(r.n);
-    return counts;
-  }
-
-  async deliveries(filter: DeliveryFilter): Promise<DeliveryRow[]> {
-    let q = this.db
-      .selectFrom("webhook_deliveries as d")
-      .innerJoin("outbox as o", "o.event_id", "d.event_id")
-      .innerJoin("apps as a", "a.app_id", "d.app_id")
-      .select([
-        "d.event_id",
-        "d.app_id",
-        "a.client_key",
-        "o.event_type",
-        "o.shop_order_id",
-        "o.merchant_id",
-        "o.create_time",
-        "d.state",
-        "d.attempts",
-        "d.replays",
-        "d.next_attempt_at",
-        "d.last_attempt_at",
-        "d.last_status",
-        "d.last_error",
-        "d.delivered_at",
-        "d.dead_at",
-        OUTCOME_OF_D.as("outcome"),
-      ])
-      .where(outcomeIs(filter.outcome));
-    if (filter.appId !== undefined) q = q.where("d.app_id", "=", filter.appId);
-    if (filter.after) {
-      const { eventId, appId } = filter.after;
-      q = q.where(sql<boolean>`(d.event_id, d.app_id) < (${eventId}::bigint, ${appId}::bigint)`);
-    }
-    const rows = await q
-      .orderBy("d.event_id", "desc")
-      .orderBy("d.app_id", "desc")
-      .limit(filter.limit)
-      .execute();
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      appId: r.app_id,
-      clientKey: r.client_key,
-      eventType: r.event_type,
-      shopOrderId: r.shop_order_id,
-      merchantId: r.merchant_id,
-      createTime: Number(r.create_time),
-      outcome: r.outcome,
-      attempts: Number(r.attempts),
-      replays: Number(r.replays),
-      nextAttemptAt: r.state === "pending" ? num(r.next_attempt_at) : null,
-      lastAttemptAt: num(r.last_attempt_at),
-      lastStatus: r.last_status === null ? null : Number(r.last_status),
-      lastError: r.last_error,
-      deliveredAt: num(r.delivered_at),
-      deadAt: num(r.dead_at),
-    }));
+  async deliveryPage(filter: DeliveryFilter): Promise<{ rows: DeliveryRow[]; counts: OutcomeCounts }> {
+    // Repeatable read: one snapshot for both reads (read-only, so it never fails to serialize).
+    return this.db
+      .transaction()
+      .setIsolationLevel("repeatable read")
+      .execute(async (trx) => ({
+        rows: await deliveries(trx, filter),
+        counts: await outcomeCounts(trx, filter.appId),
+      }));
   }
 
   async apps(afterAppId: string | undefined, limit: number): Promise<AppDeliveries[]> {
